@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 mod alert;
+mod auth;
 mod geo;
 mod ids;
 mod observation;
@@ -14,6 +15,7 @@ mod track;
 mod unit;
 mod zone;
 
+pub use auth::{Principal, Role};
 pub use alert::{Alert, AlertEvent, AlertState, ThreatLevel};
 pub use geo::{Enu, GeoPoint, LocalFrame};
 pub use ids::{AlertId, SensorId, TrackId, UnitId};

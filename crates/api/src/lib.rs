@@ -1,0 +1,2 @@
+//! HTTP API (REST + WebSocket) with token authentication, and the web console's static files.
+#![deny(missing_docs)]

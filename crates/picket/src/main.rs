@@ -1,0 +1,2 @@
+//! The `picket` binary.
+fn main() {}
