@@ -1,2 +1,4 @@
 //! The `picket` binary.
+#[allow(dead_code)]
+mod config;
 fn main() {}

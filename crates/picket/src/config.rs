@@ -1,0 +1,1 @@
+//! The site config file (TOML). Only the binary knows this format.
