@@ -1,2 +1,144 @@
-//! Threat assessment and alert lifecycle: classification, closest approach, levels with reasons, raise/update/ack/clear. No I/O, no clock.
+//! Threat assessment and the alert lifecycle.
+//!
+//! [`Assessor`] labels each fused track (drone / bird / manned aircraft / unknown; cooperative or
+//! dark), remembers what the track did (border crossings, class evidence, recent path), and
+//! scores the threat it poses to every protected unit — closest point of approach, time to it,
+//! dives, pilot position — with reasons written for an officer. [`AlertManager`] turns those
+//! scores into alerts that are raised once per (track, unit), updated when they change
+//! materially, acknowledged by a person and cleared when the threat is over.
+//!
+//! This crate is **not** for I/O: it reads no clock (time is always an argument, taken from the
+//! data), opens no socket or file, spawns no task, and knows no wire or config file format.
+//! Everything it iterates is ordered (`BTreeMap`), so the same inputs give the same outputs.
 #![deny(missing_docs)]
+
+mod alerts;
+mod assessor;
+mod classify;
+mod geometry;
+mod words;
+
+pub use alerts::{AlertError, AlertManager, AlertMetrics};
+pub use assessor::{Assessor, Site, Threat};
+pub use classify::Classification;
+pub use geometry::{closest_approach, Approach};
+
+use serde::{Deserialize, Serialize};
+
+/// Tuning of assessment and alerting. Times in seconds of data time, distances in metres.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AssessConfig {
+    /// Look-ahead for the closest approach, s.
+    pub horizon_s: f64,
+    /// A closest approach within a unit's radius plus this margin (within the horizon) is at
+    /// least caution, m.
+    pub caution_margin_m: f64,
+    /// A closest approach inside the radius within this time is a warning, s.
+    pub warning_time_s: f64,
+    /// A closest approach inside the radius within this time (or being inside now) is
+    /// imminent, s.
+    pub imminent_time_s: f64,
+    /// Consecutive assessments at caution or above before an alert is raised (hysteresis).
+    pub raise_after: u32,
+    /// An alert whose level stays below caution this long is cleared, s.
+    pub clear_after_s: f64,
+    /// At most this many alerts raised per unit per minute; further threats to the unit are
+    /// merged into one of its active alerts. 0 means no cap.
+    pub max_raises_per_unit_per_minute: u32,
+    /// Tracks with fewer updates than this are not assessed (only confirmed tracks are).
+    pub min_track_hits: u32,
+}
+
+impl Default for AssessConfig {
+    fn default() -> Self {
+        AssessConfig {
+            horizon_s: 180.0,
+            caution_margin_m: 300.0,
+            warning_time_s: 120.0,
+            imminent_time_s: 30.0,
+            raise_after: 2,
+            clear_after_s: 15.0,
+            max_raises_per_unit_per_minute: 6,
+            min_track_hits: 3,
+        }
+    }
+}
+
+/// A configuration value that cannot work.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("assessment setting `{field}` is {value}: {expected}")]
+pub struct AssessConfigError {
+    /// The offending setting.
+    pub field: &'static str,
+    /// Its value, as written.
+    pub value: String,
+    /// What it should be.
+    pub expected: &'static str,
+}
+
+impl AssessConfig {
+    /// Check that every setting makes sense (finite, non-negative, times ordered).
+    pub fn validate(&self) -> Result<(), AssessConfigError> {
+        let non_negative = [
+            ("horizon_s", self.horizon_s),
+            ("caution_margin_m", self.caution_margin_m),
+            ("warning_time_s", self.warning_time_s),
+            ("imminent_time_s", self.imminent_time_s),
+            ("clear_after_s", self.clear_after_s),
+        ];
+        for (field, value) in non_negative {
+            if !value.is_finite() || value < 0.0 {
+                return Err(AssessConfigError {
+                    field,
+                    value: value.to_string(),
+                    expected: "must be a finite number ≥ 0",
+                });
+            }
+        }
+        if self.imminent_time_s > self.warning_time_s {
+            return Err(AssessConfigError {
+                field: "imminent_time_s",
+                value: self.imminent_time_s.to_string(),
+                expected: "must not exceed warning_time_s",
+            });
+        }
+        if self.warning_time_s > self.horizon_s {
+            return Err(AssessConfigError {
+                field: "warning_time_s",
+                value: self.warning_time_s.to_string(),
+                expected: "must not exceed horizon_s",
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_is_valid() {
+        assert_eq!(AssessConfig::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn negative_or_unordered_times_are_rejected_with_the_field_name() {
+        let c = AssessConfig {
+            horizon_s: -1.0,
+            ..AssessConfig::default()
+        };
+        assert_eq!(c.validate().unwrap_err().field, "horizon_s");
+        let c = AssessConfig {
+            imminent_time_s: 200.0,
+            ..AssessConfig::default()
+        };
+        assert_eq!(c.validate().unwrap_err().field, "imminent_time_s");
+        let c = AssessConfig {
+            clear_after_s: f64::NAN,
+            ..AssessConfig::default()
+        };
+        assert_eq!(c.validate().unwrap_err().field, "clear_after_s");
+    }
+}

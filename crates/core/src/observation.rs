@@ -166,6 +166,8 @@ pub struct UnitPosition {
 }
 
 /// Anything an input adapter hands to the pipeline.
+// Observations are by far the common variant: boxing them would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Input {

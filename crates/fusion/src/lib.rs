@@ -1,2 +1,62 @@
-//! Multi-target tracking: Kalman filter in local ENU, gating, optimal assignment, M-of-N confirmation, deletion. No I/O, no clock.
+//! Picket's multi-target tracker ("fusion v1"): observations in, tracks out.
+//!
+//! It is for turning detections from many sensors (Remote ID, ADS-B, radar, SAPIENT) into one
+//! set of tracks in a site's local East-North-Up frame. It is not for classification, threat
+//! scoring or alerting (`picket-assess`), and it does no I/O, reads no clock and depends on no
+//! async or I/O crate: time comes only from the observations and the `now` argument of
+//! [`Tracker::step`], so a replay gives bit-for-bit the live result.
+//!
+//! # Algorithm
+//! 1. **Preparation.** Every observation becomes a 3-D ENU position with a covariance.
+//!    Positions are converted from WGS-84 with the site frame (their covariance is already ENU).
+//!    Range/azimuth/elevation is converted from the sensor's own local frame to the site frame
+//!    exactly through ECEF; its covariance is the Jacobian of the polar-to-Cartesian conversion
+//!    applied to the range/azimuth/elevation variances (a linearised converted measurement).
+//!    Bearing-only reports are not used in v1. Observations with non-finite numbers, invalid
+//!    positions or values, a covariance that is not positive definite, or a time more than
+//!    [`MAX_FUTURE_S`] after `now` are refused and counted; a 1 cm noise floor is added to accepted
+//!    covariances.
+//! 2. **Ordering.** Observations are sorted by time, sensor, then content (a total order), so the
+//!    result does not depend on the order the caller passed them in; exact repeats are dropped.
+//!    Consecutive observations with the same time and sensor form one *scan*.
+//! 3. **Per scan:** tracks that coasted too long are deleted; every live track is predicted to
+//!    the scan time with a 6-D constant-velocity Kalman filter (continuous white-acceleration
+//!    noise). An observation up to [`MAX_LATENESS_S`] older than a track is compared with the
+//!    retrodicted position and updates the track in place (process noise of the gap added to the
+//!    measurement noise); one that is older still and gates with a track is refused as late.
+//! 4. **Gating** with the chi-square test on the 3-D Mahalanobis distance, after a cheap
+//!    sweep along east on `|y|² ≤ gate · trace S`. An observation claiming an identity may only
+//!    go to a track with no identity or the same one.
+//! 5. **Assignment.** Gated pairs cost `d² + ln det S`. Connected clusters of the gating graph
+//!    are solved separately: trivial clusters directly, the rest optimally with Kuhn–Munkres on
+//!    integer costs (an oversized, hostile cluster falls back to greedy).
+//! 6. **Update** in Joseph form, symmetrised; a result that is not finite, positive definite and
+//!    physically plausible is discarded (the observation counts as refused). Unassigned
+//!    observations start tentative tracks: position from the measurement, velocity zero with σ
+//!    `initial_speed_sigma_mps`, or the reported velocity when the report carries one.
+//! 7. **Confirmation**, M of N: each track keeps a bit history of *opportunities*. An update is a
+//!    hit; a scan without an update is a miss only when its sensor has updated the track before
+//!    and the scan holds an observation the track could have taken (identity-compatible). A
+//!    tentative track with `confirm_hits` hits among its last `confirm_window` opportunities is
+//!    confirmed. Empty scans are never seen, so silence is handled by time-based deletion.
+//! 8. **Deletion**: a track not updated for more than `max_coast_tentative_s` /
+//!    `max_coast_confirmed_s` is deleted at the next scan (before association) or at `now`; a
+//!    track whose predicted 1-σ horizontal uncertainty exceeds `max_sigma_horizontal_m` is
+//!    deleted after a scan it missed, or at `now`. Ids start at 1 and are never reused.
+//!
+//! A track takes the identity of the first observation with one that updates it, keeps the
+//! latest callsign and operator position, accumulates class hints (best class by summed
+//! confidence; confidence = that sum / number of hints) and lists its contributing sensors.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod assign;
+mod config;
+mod kalman;
+mod measure;
+mod tracker;
+
+pub use config::{ConfigError, TrackerConfig};
+pub use tracker::{
+    Tracker, TrackerStats, MAX_FUTURE_S, MAX_LATENESS_S, REPORTED_VELOCITY_SIGMA_MPS,
+};

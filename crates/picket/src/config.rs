@@ -1,1 +1,2873 @@
-//! The site config file (TOML). Only the binary knows this format.
+//! The site config file (TOML): one file per site, read, checked and mapped to Picket's model.
+//!
+//! Only the `picket` binary knows this format; library crates receive typed values
+//! ([`SiteConfig`], `picket_core::ProtectedUnit`, `picket_core::Zone`, …).
+//!
+//! Reading happens in two steps. First serde turns the text into `Raw*` structs that keep the
+//! byte span of every entry; syntax errors, unknown keys and wrong types stop there and are
+//! reported at the toml crate's location. Then [`parse`] checks what the values mean and collects
+//! *every* problem with its line and column, so a technician fixes a file in one pass.
+//! The user's reference is `docs/config.md`; keep the two in step (tests check its examples).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+use picket_core::{
+    GeoPoint, LocalFrame, ProtectedUnit, Role, SensorId, UnitGeometry, UnitId, UnitKind, Zone,
+    ZoneGeometry, ZoneKind,
+};
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Everything within one site must lie this close to `[site].origin`: the local ENU frame is
+/// only meant for a site, and a far-away point is nearly always a sign error in a longitude.
+const MAX_DISTANCE_FROM_ORIGIN_M: f64 = 100_000.0;
+/// GeoJSON border files larger than this are refused rather than read into memory.
+const MAX_LINE_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Longest sensor, unit or zone id.
+const MAX_ID_CHARS: usize = 64;
+/// `silence_timeout_s` when a sensor does not set one.
+const DEFAULT_SILENCE_TIMEOUT_S: f64 = 10.0;
+/// `[site].sector` when the file does not set one.
+const DEFAULT_SECTOR: &str = "default";
+/// `[store].path` when the file does not set one (relative to the config file's folder).
+const DEFAULT_STORE_FILE: &str = "picket.sqlite";
+
+// ---------------------------------------------------------------------------------------------
+// Public, checked configuration
+// ---------------------------------------------------------------------------------------------
+
+/// A site's configuration, checked and with every relative path resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SiteConfig {
+    /// The file it was read from (as given).
+    pub file: PathBuf,
+    /// Human name of the site.
+    pub name: String,
+    /// Origin of the site's local East-North-Up frame.
+    pub origin: GeoPoint,
+    /// Sector of units that do not name one.
+    pub default_sector: String,
+    /// SQLite database file.
+    pub store_path: PathBuf,
+    /// The HTTP API and console; `None` = no HTTP server.
+    pub api: Option<ApiConfig>,
+    /// Tracker parameters that override the built-in values.
+    pub tracker: TrackerOverrides,
+    /// Assessment and alerting parameters that override the built-in values.
+    pub assessment: AssessmentOverrides,
+    /// Sensor inputs, in file order.
+    pub sensors: Vec<SensorConfig>,
+    /// Protected units, in file order.
+    pub units: Vec<ProtectedUnit>,
+    /// Zones (border lines, restricted areas), in file order.
+    pub zones: Vec<Zone>,
+    /// Outputs, in file order.
+    pub outputs: Vec<OutputConfig>,
+    /// Users and what they may see.
+    pub users: Vec<UserConfig>,
+}
+
+/// The `[api]` table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiConfig {
+    /// Address and port the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// Folder with the console's files; `None` = the built-in search.
+    pub web_root: Option<PathBuf>,
+}
+
+/// `[tracker]`: each `Some` replaces the tracker's built-in value.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrackerOverrides {
+    /// Standard deviation of unmodelled acceleration, m/s².
+    pub process_noise_accel_mps2: Option<f64>,
+    /// Association gate: largest squared Mahalanobis distance accepted.
+    pub gate_chi2: Option<f64>,
+    /// Hits needed to confirm a track (M of M-of-N).
+    pub confirm_hits: Option<u32>,
+    /// Window the hits are counted in (N of M-of-N).
+    pub confirm_window: Option<u32>,
+    /// A tentative track without an update for this long is dropped, seconds.
+    pub max_coast_tentative_s: Option<f64>,
+    /// A confirmed track without an update for this long is dropped, seconds.
+    pub max_coast_confirmed_s: Option<f64>,
+    /// A track whose horizontal 1-σ position uncertainty exceeds this is dropped, metres.
+    pub max_sigma_horizontal_m: Option<f64>,
+}
+
+/// `[assessment]`: each `Some` replaces the built-in value.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssessmentOverrides {
+    /// How far ahead closest approach is predicted, seconds.
+    pub horizon_s: Option<f64>,
+    /// Distance beyond a unit's radius that still counts as a close pass, metres.
+    pub caution_margin_m: Option<f64>,
+    /// Predicted entry into a unit's radius within this time → warning, seconds.
+    pub warning_time_s: Option<f64>,
+    /// Predicted entry within this time (or inside) → imminent, seconds.
+    pub imminent_time_s: Option<f64>,
+    /// Consecutive assessments at a level before an alert is raised.
+    pub raise_after: Option<u32>,
+    /// The threat must be gone this long before the alert clears, seconds.
+    pub clear_after_s: Option<f64>,
+    /// Most new alerts raised per unit per minute (storm guard).
+    pub max_raises_per_unit_per_minute: Option<u32>,
+}
+
+/// One `[[sensor]]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SensorConfig {
+    /// Its id (unique within the site).
+    pub id: SensorId,
+    /// What it senses.
+    pub kind: SensorKind,
+    /// How its data is encoded.
+    pub format: InputFormat,
+    /// Where its data comes from.
+    pub source: Source,
+    /// Where it stands (required for radar and bearing sensors).
+    pub position: Option<GeoPoint>,
+    /// No data for this long → sensor-down event, seconds.
+    pub silence_timeout_s: f64,
+}
+
+/// What a sensor senses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SensorKind {
+    /// Range/azimuth/elevation radar.
+    Radar,
+    /// Remote ID receiver (drones broadcasting their identity and position).
+    RemoteId,
+    /// ADS-B receiver (manned aircraft).
+    Adsb,
+    /// Bearing-only sensor (RF direction finder, acoustic).
+    Bearing,
+}
+
+impl SensorKind {
+    const ALL: [SensorKind; 4] = [
+        SensorKind::Radar,
+        SensorKind::RemoteId,
+        SensorKind::Adsb,
+        SensorKind::Bearing,
+    ];
+    /// The word used in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SensorKind::Radar => "radar",
+            SensorKind::RemoteId => "remote_id",
+            SensorKind::Adsb => "adsb",
+            SensorKind::Bearing => "bearing",
+        }
+    }
+    /// Whether observations are measured relative to the sensor (so it needs a position).
+    fn needs_position(self) -> bool {
+        matches!(self, SensorKind::Radar | SensorKind::Bearing)
+    }
+}
+
+/// How a sensor's data is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InputFormat {
+    /// Picket's JSON-lines observation format (`docs/observations.md`).
+    Jsonl,
+}
+
+impl InputFormat {
+    const ALL: [InputFormat; 1] = [InputFormat::Jsonl];
+    /// The word used in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputFormat::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// Where a sensor's data comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Listen for UDP datagrams on this address.
+    Udp(SocketAddr),
+    /// Connect as a TCP client to `host:port`.
+    Tcp(String),
+    /// Read a file.
+    File(PathBuf),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Udp(a) => write!(f, "udp://{a}"),
+            Source::Tcp(a) => write!(f, "tcp://{a}"),
+            Source::File(p) => write!(f, "file:{}", p.display()),
+        }
+    }
+}
+
+/// One `[[output]]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputConfig {
+    /// How it is written.
+    pub kind: OutputKind,
+    /// What is written.
+    pub what: OutputWhat,
+    /// Where (resolved against the config file's folder).
+    pub path: PathBuf,
+}
+
+/// How an output is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OutputKind {
+    /// One JSON object per line, written to a file.
+    Jsonl,
+}
+
+impl OutputKind {
+    const ALL: [OutputKind; 1] = [OutputKind::Jsonl];
+    /// The word used in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputKind::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// What an output carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OutputWhat {
+    /// Alert lifecycle events.
+    Alerts,
+    /// Track updates.
+    Tracks,
+}
+
+impl OutputWhat {
+    const ALL: [OutputWhat; 2] = [OutputWhat::Alerts, OutputWhat::Tracks];
+    /// The word used in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputWhat::Alerts => "alerts",
+            OutputWhat::Tracks => "tracks",
+        }
+    }
+}
+
+/// One `[[user]]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserConfig {
+    /// User name.
+    pub name: String,
+    /// What the user may do.
+    pub role: Role,
+    /// Sectors the user may see; `*` = all.
+    pub sectors: Vec<String>,
+}
+
+impl SiteConfig {
+    /// The site's local ENU frame.
+    pub fn frame(&self) -> LocalFrame {
+        LocalFrame::new(self.origin)
+    }
+
+    /// One line saying what the file configures, for `picket check-config` and the start log.
+    pub fn summary(&self) -> String {
+        let sensors: Vec<String> = self
+            .sensors
+            .iter()
+            .map(|s| format!("{} {}", s.id, s.kind.as_str()))
+            .collect();
+        let units: Vec<String> = self
+            .units
+            .iter()
+            .map(|u| {
+                let kind = if u.is_moving() { "moving" } else { "fixed" };
+                format!("{} {kind}", u.id)
+            })
+            .collect();
+        let zones: Vec<String> = self
+            .zones
+            .iter()
+            .map(|z| {
+                let kind = match z.kind {
+                    ZoneKind::Border => "border",
+                    ZoneKind::Restricted => "restricted",
+                };
+                format!("{} {kind}", z.id)
+            })
+            .collect();
+        let outputs: Vec<String> = self
+            .outputs
+            .iter()
+            .map(|o| format!("{} → {}", o.what.as_str(), o.path.display()))
+            .collect();
+        let users: Vec<String> = self
+            .users
+            .iter()
+            .map(|u| format!("{} {}", u.name, u.role.as_str()))
+            .collect();
+        let api = match &self.api {
+            Some(a) => format!("api on {}", a.listen),
+            None => "no api".to_owned(),
+        };
+        format!(
+            "site `{}`: {}, {}, {}, {}, {}; store {}; {api}",
+            self.name,
+            counted(self.sensors.len(), "sensor", &sensors),
+            counted(self.units.len(), "unit", &units),
+            counted(self.zones.len(), "zone", &zones),
+            counted(self.outputs.len(), "output", &outputs),
+            counted(self.users.len(), "user", &users),
+            self.store_path.display(),
+        )
+    }
+}
+
+/// "1 unit (a fixed)", "2 units (a fixed, b moving)", "0 zones".
+fn counted(n: usize, noun: &str, items: &[String]) -> String {
+    let plural = if n == 1 { "" } else { "s" };
+    if items.is_empty() {
+        format!("{n} {noun}{plural}")
+    } else {
+        format!("{n} {noun}{plural} ({})", items.join(", "))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/// Everything wrong with a config file; `Display` prints one problem per line as
+/// `FILE:LINE:COLUMN: what is wrong — what to do`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    file: PathBuf,
+    problems: Vec<Problem>,
+}
+
+/// One problem in a config file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line and column (in characters), when the problem has a place in the file.
+    pub location: Option<(usize, usize)>,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl ConfigError {
+    /// The config file the problems are in.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+    /// The problems, in file order.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+    fn unreadable(file: &Path, err: &std::io::Error) -> Self {
+        ConfigError {
+            file: file.to_owned(),
+            problems: vec![Problem {
+                location: None,
+                message: format!("cannot read the config file ({err}) — check the path"),
+            }],
+        }
+    }
+    fn from_toml(file: &Path, text: &str, err: &toml::de::Error) -> Self {
+        let offset = err.span().map_or(0, |s| s.start);
+        ConfigError {
+            file: file.to_owned(),
+            problems: vec![Problem {
+                location: Some(line_col(text, offset)),
+                message: explain_toml_message(err.message()),
+            }],
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            match p.location {
+                Some((line, col)) => {
+                    write!(f, "{}:{line}:{col}: {}", self.file.display(), p.message)?
+                }
+                None => write!(f, "{}: {}", self.file.display(), p.message)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The toml crate's messages speak serde ("field"); the file speaks TOML ("key"), and every
+/// message should say what to do.
+fn explain_toml_message(msg: &str) -> String {
+    let msg = msg
+        .trim()
+        .replace('\n', "; ")
+        .replace("expected f64", "expected a number")
+        .replace("expected u32", "expected a whole number ≥ 0");
+    if let Some(rest) = msg.strip_prefix("unknown field") {
+        format!("unknown key{rest} — remove the key or correct its spelling (see docs/config.md)")
+    } else if msg == "missing field `site`" {
+        "the [site] table is missing — a config starts with [site] holding at least name and \
+         origin (see docs/config.md)"
+            .to_owned()
+    } else if let Some(rest) = msg.strip_prefix("missing field") {
+        format!("missing key{rest} — add it to this table (see docs/config.md)")
+    } else if msg.starts_with("invalid type: map, expected a sequence") {
+        format!(
+            "{msg} — entries that can repeat are written with double brackets: \
+             [[sensor]], [[unit]], [[zone]], [[output]], [[user]]"
+        )
+    } else if msg.contains("expected a sequence") {
+        format!(
+            "{msg} — write a list in square brackets, e.g. [\"naco\"] or \
+             [ {{ lat_deg = …, lon_deg = … }}, … ]"
+        )
+    } else if msg.starts_with("invalid type: string") && msg.contains("expected a ") {
+        format!("{msg} — write numbers without quotes")
+    } else if msg.contains("expected a string") {
+        format!("{msg} — put text in double quotes, e.g. \"radar-1\"")
+    } else if msg.starts_with("duplicate key") {
+        format!(
+            "{msg} — a key, or a table in single brackets, may appear only once; entries that \
+             repeat are written [[sensor]], [[unit]], …"
+        )
+    } else {
+        msg
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].chars().count() + 1;
+    (line, col)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points
+// ---------------------------------------------------------------------------------------------
+
+/// Read, parse and check a site config file.
+pub fn load(path: &Path) -> Result<SiteConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::unreadable(path, &e))?;
+    parse(&text, path)
+}
+
+/// Parse and check a site config from text; `file` names it in messages and is the base of
+/// relative paths (its folder).
+pub fn parse(text: &str, file: &Path) -> Result<SiteConfig, ConfigError> {
+    // Editors on Windows may save a byte-order mark; it is not TOML.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let raw: RawConfig =
+        toml::from_str(text).map_err(|e| ConfigError::from_toml(file, text, &e))?;
+    let dir = file.parent().unwrap_or(Path::new("")).to_owned();
+    let mut checker = Checker {
+        text,
+        dir,
+        problems: Vec::new(),
+        origin: None,
+    };
+    let config = checker.site(raw, file);
+    if checker.problems.is_empty() {
+        Ok(config)
+    } else {
+        let mut problems: Vec<Problem> = checker
+            .problems
+            .into_iter()
+            .map(|(offset, message)| Problem {
+                location: Some(line_col(text, offset)),
+                message,
+            })
+            .collect();
+        // Stable sort: problems at the same place keep the order they were found in.
+        problems.sort_by_key(|p| p.location);
+        Err(ConfigError {
+            file: file.to_owned(),
+            problems,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file as written (serde), with spans
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a site config")]
+struct RawConfig {
+    site: Spanned<RawSite>,
+    store: Option<RawStore>,
+    api: Option<Spanned<RawApi>>,
+    tracker: Option<RawTracker>,
+    assessment: Option<RawAssessment>,
+    #[serde(default)]
+    sensor: Vec<Spanned<RawSensor>>,
+    #[serde(default)]
+    unit: Vec<Spanned<RawUnit>>,
+    #[serde(default)]
+    zone: Vec<Spanned<RawZone>>,
+    #[serde(default)]
+    output: Vec<Spanned<RawOutput>>,
+    #[serde(default)]
+    user: Vec<Spanned<RawUser>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "the [site] table")]
+struct RawSite {
+    name: Spanned<String>,
+    origin: Spanned<RawGeo>,
+    sector: Option<Spanned<String>>,
+}
+
+/// A point as written: only the table form. Serde's derive would also take a bare array
+/// `[31.3, -109.9]` by position, which is too easy to write longitude-first (GeoJSON order).
+struct RawGeo {
+    lat_deg: f64,
+    lon_deg: f64,
+    alt_hae_m: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGeoFields {
+    lat_deg: f64,
+    lon_deg: f64,
+    #[serde(default)]
+    alt_hae_m: f64,
+}
+
+impl<'de> Deserialize<'de> for RawGeo {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TableOnly;
+        impl<'de> serde::de::Visitor<'de> for TableOnly {
+            type Value = RawGeo;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a point table { lat_deg = …, lon_deg = …, alt_hae_m = … }")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawGeo, A::Error> {
+                let f =
+                    RawGeoFields::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawGeo {
+                    lat_deg: f.lat_deg,
+                    lon_deg: f.lon_deg,
+                    alt_hae_m: f.alt_hae_m,
+                })
+            }
+        }
+        d.deserialize_map(TableOnly)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "the [store] table")]
+struct RawStore {
+    path: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "the [api] table")]
+struct RawApi {
+    listen: Spanned<String>,
+    web_root: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "the [tracker] table")]
+struct RawTracker {
+    process_noise_accel_mps2: Option<Spanned<f64>>,
+    gate_chi2: Option<Spanned<f64>>,
+    confirm_hits: Option<Spanned<u32>>,
+    confirm_window: Option<Spanned<u32>>,
+    max_coast_tentative_s: Option<Spanned<f64>>,
+    max_coast_confirmed_s: Option<Spanned<f64>>,
+    max_sigma_horizontal_m: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "the [assessment] table")]
+struct RawAssessment {
+    horizon_s: Option<Spanned<f64>>,
+    caution_margin_m: Option<Spanned<f64>>,
+    warning_time_s: Option<Spanned<f64>>,
+    imminent_time_s: Option<Spanned<f64>>,
+    raise_after: Option<Spanned<u32>>,
+    clear_after_s: Option<Spanned<f64>>,
+    max_raises_per_unit_per_minute: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [[sensor]] table")]
+struct RawSensor {
+    id: Spanned<String>,
+    kind: Spanned<String>,
+    format: Spanned<String>,
+    source: Spanned<String>,
+    position: Option<Spanned<RawGeo>>,
+    silence_timeout_s: Option<Spanned<f64>>,
+}
+
+type RawPoints = Spanned<Vec<Spanned<RawGeo>>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [[unit]] table")]
+struct RawUnit {
+    id: Spanned<String>,
+    name: Option<Spanned<String>>,
+    sector: Option<Spanned<String>>,
+    callsign: Option<Spanned<String>>,
+    kind: Spanned<String>,
+    center: Option<Spanned<RawGeo>>,
+    radius_m: Option<Spanned<f64>>,
+    polygon: Option<RawPoints>,
+    stale_after_s: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [[zone]] table")]
+struct RawZone {
+    id: Spanned<String>,
+    name: Option<Spanned<String>>,
+    kind: Spanned<String>,
+    line: Option<RawPoints>,
+    line_file: Option<Spanned<String>>,
+    polygon: Option<RawPoints>,
+    home_side: Option<Spanned<RawGeo>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "an [[output]] table")]
+struct RawOutput {
+    kind: Spanned<String>,
+    what: Spanned<String>,
+    path: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [[user]] table")]
+struct RawUser {
+    name: Spanned<String>,
+    role: Spanned<String>,
+    sectors: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checking and mapping
+// ---------------------------------------------------------------------------------------------
+
+/// Walks the raw file, maps it to the public types and collects problems as (byte offset,
+/// message). Mapping continues after a problem, with a placeholder, so later problems are found
+/// too; the placeholder never leaves [`parse`] because any problem makes it return `Err`.
+struct Checker<'a> {
+    text: &'a str,
+    dir: PathBuf,
+    problems: Vec<(usize, String)>,
+    /// The site origin, once it is known to be valid.
+    origin: Option<GeoPoint>,
+}
+
+/// Quote a list of accepted words: `"a", "b", "c"`.
+fn one_of(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| format!("\"{w}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn pick<T: Copy>(all: &[T], word: &str, name: fn(T) -> &'static str) -> Option<T> {
+    all.iter().copied().find(|v| name(*v) == word)
+}
+
+fn words<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
+    one_of(&all.iter().map(|v| name(*v)).collect::<Vec<_>>())
+}
+
+/// Lexical normalisation (no file-system access), so `out/a.jsonl` and `./out/a.jsonl` compare
+/// equal when looking for two outputs writing the same file.
+fn normalise(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.problems.push((span.start, message.into()));
+    }
+
+    fn resolve(&self, path: &str) -> PathBuf {
+        let p = Path::new(path);
+        if p.is_absolute() {
+            p.to_owned()
+        } else {
+            self.dir.join(p)
+        }
+    }
+
+    /// A WGS-84 point, with its range checked.
+    fn geo(&mut self, what: &str, g: &Spanned<RawGeo>) -> GeoPoint {
+        let r = g.get_ref();
+        let span = g.span();
+        if !(r.lat_deg.is_finite() && (-90.0..=90.0).contains(&r.lat_deg)) {
+            self.problem(
+                span.clone(),
+                format!(
+                    "{what}: lat_deg = {} is outside -90 … 90 — latitude is degrees north \
+                     (negative south); check that lat_deg and lon_deg are not swapped",
+                    r.lat_deg
+                ),
+            );
+        }
+        if !(r.lon_deg.is_finite() && (-180.0..=180.0).contains(&r.lon_deg)) {
+            self.problem(
+                span.clone(),
+                format!(
+                    "{what}: lon_deg = {} is outside -180 … 180 — longitude is degrees east \
+                     (negative west)",
+                    r.lon_deg
+                ),
+            );
+        }
+        if !(r.alt_hae_m.is_finite() && (-1_000.0..=100_000.0).contains(&r.alt_hae_m)) {
+            self.problem(
+                span,
+                format!(
+                    "{what}: alt_hae_m = {} is outside -1000 … 100000 — it is the height above \
+                     the WGS-84 ellipsoid in metres",
+                    r.alt_hae_m
+                ),
+            );
+        }
+        GeoPoint::new(r.lat_deg, r.lon_deg, r.alt_hae_m)
+    }
+
+    /// A point that must lie at the site (a sensor, a post, a home-side point).
+    fn site_geo(&mut self, what: &str, g: &Spanned<RawGeo>) -> GeoPoint {
+        let before = self.problems.len();
+        let p = self.geo(what, g);
+        if let (Some(origin), true) = (self.origin, self.problems.len() == before) {
+            let d_m = great_circle_m(&origin, &p);
+            if d_m > MAX_DISTANCE_FROM_ORIGIN_M {
+                self.problem(
+                    g.span(),
+                    format!(
+                        "{what} is {:.0} km from [site].origin — everything at a site must be \
+                         within {:.0} km of it; check the signs of lat_deg and lon_deg \
+                         (west and south are negative)",
+                        d_m / 1_000.0,
+                        MAX_DISTANCE_FROM_ORIGIN_M / 1_000.0
+                    ),
+                );
+            }
+        }
+        p
+    }
+
+    fn points(
+        &mut self,
+        what: &str,
+        pts: &RawPoints,
+        min: usize,
+        site_bound: bool,
+    ) -> Vec<GeoPoint> {
+        let list = pts.get_ref();
+        if list.len() < min {
+            self.problem(
+                pts.span(),
+                format!(
+                    "{what} has {} point{} — it needs at least {min}",
+                    list.len(),
+                    if list.len() == 1 { "" } else { "s" }
+                ),
+            );
+        }
+        list.iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let label = format!("{what} point {}", i + 1);
+                if site_bound {
+                    self.site_geo(&label, g)
+                } else {
+                    self.geo(&label, g)
+                }
+            })
+            .collect()
+    }
+
+    /// A finite number > 0 (or ≥ 0 with `allow_zero`).
+    fn positive(&mut self, what: &str, v: &Spanned<f64>, allow_zero: bool) -> f64 {
+        let x = *v.get_ref();
+        let ok = x.is_finite() && if allow_zero { x >= 0.0 } else { x > 0.0 };
+        if !ok {
+            let bound = if allow_zero { "≥ 0" } else { "> 0" };
+            self.problem(
+                v.span(),
+                format!("{what} = {x} must be a finite number {bound} — correct the value"),
+            );
+        }
+        x
+    }
+
+    fn opt_positive(
+        &mut self,
+        what: &str,
+        v: &Option<Spanned<f64>>,
+        allow_zero: bool,
+    ) -> Option<f64> {
+        v.as_ref().map(|v| self.positive(what, v, allow_zero))
+    }
+
+    fn opt_count(&mut self, what: &str, v: &Option<Spanned<u32>>) -> Option<u32> {
+        let v = v.as_ref()?;
+        if *v.get_ref() == 0 {
+            self.problem(
+                v.span(),
+                format!("{what} = 0 must be at least 1 — correct the value"),
+            );
+        }
+        Some(*v.get_ref())
+    }
+
+    /// Sensor, unit and zone ids: short, lower-case, safe in URLs, file names and logs.
+    fn id(&mut self, table: &str, id: &Spanned<String>) {
+        let s = id.get_ref();
+        let ok = !s.is_empty()
+            && s.chars().count() <= MAX_ID_CHARS
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c));
+        if !ok {
+            self.problem(
+                id.span(),
+                format!(
+                    "{table} id \"{s}\" is not a valid id — use 1 to {MAX_ID_CHARS} characters \
+                     from a-z, 0-9, '-', '_', '.' (e.g. \"radar-1\")"
+                ),
+            );
+        }
+    }
+
+    /// Reports the second use of a name; `seen` maps names to the offset of their first use.
+    fn unique(&mut self, what: &str, seen: &mut HashMap<String, usize>, v: &Spanned<String>) {
+        let s = v.get_ref().clone();
+        if let Some(first) = seen.get(&s).copied() {
+            let (line, _) = line_col(self.text, first);
+            self.problem(
+                v.span(),
+                format!(
+                    "{what} \"{s}\" is already used on line {line} — {what}s must be unique; \
+                     rename one"
+                ),
+            );
+        } else {
+            seen.insert(s, v.span().start);
+        }
+    }
+
+    fn non_empty(&mut self, what: &str, v: &Spanned<String>) -> String {
+        let s = v.get_ref().trim();
+        if s.is_empty() {
+            self.problem(
+                v.span(),
+                format!("{what} is empty — give it a value or remove the key"),
+            );
+        }
+        s.to_owned()
+    }
+
+    fn sector(&mut self, what: &str, v: &Spanned<String>) -> String {
+        let s = v.get_ref().trim();
+        if s.is_empty() || s == "*" {
+            self.problem(
+                v.span(),
+                format!(
+                    "{what} = \"{s}\" is not a sector name — use a word such as \"naco\" \
+                     (\"*\" only means \"all sectors\" in a user's sectors)"
+                ),
+            );
+        }
+        s.to_owned()
+    }
+
+    fn site(&mut self, raw: RawConfig, file: &Path) -> SiteConfig {
+        let site = raw.site.into_inner();
+        let name = self.non_empty("[site] name", &site.name);
+        let origin = self.geo("[site] origin", &site.origin);
+        if origin.is_valid() {
+            self.origin = Some(origin);
+        }
+        let default_sector = match &site.sector {
+            Some(s) => self.sector("[site] sector", s),
+            None => DEFAULT_SECTOR.to_owned(),
+        };
+
+        let store_path = match raw.store.and_then(|s| s.path) {
+            Some(p) => {
+                self.non_empty("[store] path", &p);
+                self.resolve(p.get_ref().trim())
+            }
+            None => self.resolve(DEFAULT_STORE_FILE),
+        };
+
+        let api = raw.api.map(|a| self.api(a.into_inner()));
+        let tracker = raw.tracker.map(|t| self.tracker(&t)).unwrap_or_default();
+        let assessment = raw
+            .assessment
+            .map(|a| self.assessment(&a))
+            .unwrap_or_default();
+
+        let mut seen = HashMap::new();
+        let sensors = raw
+            .sensor
+            .iter()
+            .map(|s| self.sensor(s, &mut seen))
+            .collect();
+
+        let mut seen = HashMap::new();
+        let units: Vec<ProtectedUnit> = raw
+            .unit
+            .iter()
+            .map(|u| self.unit(u, &default_sector, &mut seen))
+            .collect();
+
+        let mut seen = HashMap::new();
+        let zones = raw.zone.iter().map(|z| self.zone(z, &mut seen)).collect();
+
+        let mut written: HashMap<PathBuf, String> = HashMap::new();
+        written.insert(normalise(&store_path), "the store database".to_owned());
+        let outputs = raw
+            .output
+            .iter()
+            .enumerate()
+            .map(|(i, o)| self.output(i + 1, o, &mut written))
+            .collect();
+
+        let mut sectors: Vec<String> = vec![default_sector.clone()];
+        for u in &units {
+            if !sectors.contains(&u.sector) {
+                sectors.push(u.sector.clone());
+            }
+        }
+        let mut seen = HashMap::new();
+        let users = raw
+            .user
+            .iter()
+            .map(|u| self.user(u, &sectors, &mut seen))
+            .collect();
+
+        SiteConfig {
+            file: file.to_owned(),
+            name,
+            origin,
+            default_sector,
+            store_path,
+            api,
+            tracker,
+            assessment,
+            sensors,
+            units,
+            zones,
+            outputs,
+            users,
+        }
+    }
+
+    fn api(&mut self, raw: RawApi) -> ApiConfig {
+        let text = raw.listen.get_ref().trim();
+        let listen = match text.parse::<SocketAddr>() {
+            Ok(a) => a,
+            Err(_) => {
+                self.problem(
+                    raw.listen.span(),
+                    format!(
+                        "[api] listen = \"{text}\" is not an IP address and port — write e.g. \
+                         listen = \"127.0.0.1:8080\" (this host only) or \"0.0.0.0:8080\" \
+                         (every interface); host names are not accepted"
+                    ),
+                );
+                SocketAddr::from(([127, 0, 0, 1], 0))
+            }
+        };
+        let web_root = raw.web_root.map(|w| {
+            let path = self.resolve(w.get_ref().trim());
+            if !path.is_dir() {
+                self.problem(
+                    w.span(),
+                    format!(
+                        "[api] web_root \"{}\" ({}) is not a folder — point it at the console's \
+                         folder (the one holding index.html), relative to the config file's \
+                         folder, or remove the key to use the built-in search",
+                        w.get_ref(),
+                        path.display()
+                    ),
+                );
+            }
+            path
+        });
+        ApiConfig { listen, web_root }
+    }
+
+    fn tracker(&mut self, t: &RawTracker) -> TrackerOverrides {
+        let o = TrackerOverrides {
+            process_noise_accel_mps2: self.opt_positive(
+                "[tracker] process_noise_accel_mps2",
+                &t.process_noise_accel_mps2,
+                false,
+            ),
+            gate_chi2: self.opt_positive("[tracker] gate_chi2", &t.gate_chi2, false),
+            confirm_hits: self.opt_count("[tracker] confirm_hits", &t.confirm_hits),
+            confirm_window: self.opt_count("[tracker] confirm_window", &t.confirm_window),
+            max_coast_tentative_s: self.opt_positive(
+                "[tracker] max_coast_tentative_s",
+                &t.max_coast_tentative_s,
+                false,
+            ),
+            max_coast_confirmed_s: self.opt_positive(
+                "[tracker] max_coast_confirmed_s",
+                &t.max_coast_confirmed_s,
+                false,
+            ),
+            max_sigma_horizontal_m: self.opt_positive(
+                "[tracker] max_sigma_horizontal_m",
+                &t.max_sigma_horizontal_m,
+                false,
+            ),
+        };
+        if let (Some(hits), Some(window)) = (&t.confirm_hits, &t.confirm_window) {
+            if hits.get_ref() > window.get_ref() {
+                self.problem(
+                    window.span(),
+                    format!(
+                        "[tracker] confirm_window = {} is smaller than confirm_hits = {} — a \
+                         track needs confirm_hits hits within the last confirm_window updates; \
+                         make the window at least as large",
+                        window.get_ref(),
+                        hits.get_ref()
+                    ),
+                );
+            }
+        }
+        o
+    }
+
+    fn assessment(&mut self, a: &RawAssessment) -> AssessmentOverrides {
+        let o = AssessmentOverrides {
+            horizon_s: self.opt_positive("[assessment] horizon_s", &a.horizon_s, false),
+            caution_margin_m: self.opt_positive(
+                "[assessment] caution_margin_m",
+                &a.caution_margin_m,
+                true,
+            ),
+            warning_time_s: self.opt_positive(
+                "[assessment] warning_time_s",
+                &a.warning_time_s,
+                false,
+            ),
+            imminent_time_s: self.opt_positive(
+                "[assessment] imminent_time_s",
+                &a.imminent_time_s,
+                false,
+            ),
+            raise_after: self.opt_count("[assessment] raise_after", &a.raise_after),
+            clear_after_s: self.opt_positive("[assessment] clear_after_s", &a.clear_after_s, true),
+            max_raises_per_unit_per_minute: self.opt_count(
+                "[assessment] max_raises_per_unit_per_minute",
+                &a.max_raises_per_unit_per_minute,
+            ),
+        };
+        if let (Some(w), Some(i)) = (&a.warning_time_s, &a.imminent_time_s) {
+            if i.get_ref() > w.get_ref() {
+                self.problem(
+                    i.span(),
+                    format!(
+                        "[assessment] imminent_time_s = {} is longer than warning_time_s = {} — \
+                         imminent is the shorter, more urgent time; swap or correct them",
+                        i.get_ref(),
+                        w.get_ref()
+                    ),
+                );
+            }
+        }
+        o
+    }
+
+    fn sensor(
+        &mut self,
+        s: &Spanned<RawSensor>,
+        seen: &mut HashMap<String, usize>,
+    ) -> SensorConfig {
+        let r = s.get_ref();
+        let id = r.id.get_ref().clone();
+        self.id("sensor", &r.id);
+        self.unique("sensor id", seen, &r.id);
+        let label = format!("sensor `{id}`");
+
+        let kind = pick(&SensorKind::ALL, r.kind.get_ref(), SensorKind::as_str);
+        if kind.is_none() {
+            self.problem(
+                r.kind.span(),
+                format!(
+                    "{label}: kind = \"{}\" is not a sensor kind — use one of {}",
+                    r.kind.get_ref(),
+                    words(&SensorKind::ALL, SensorKind::as_str)
+                ),
+            );
+        }
+        let format = pick(&InputFormat::ALL, r.format.get_ref(), InputFormat::as_str);
+        if format.is_none() {
+            self.problem(
+                r.format.span(),
+                format!(
+                    "{label}: format = \"{}\" is not an input format — use one of {} \
+                     (Picket's JSON-lines observations, docs/observations.md)",
+                    r.format.get_ref(),
+                    words(&InputFormat::ALL, InputFormat::as_str)
+                ),
+            );
+        }
+        let source = self.source(&label, &r.source);
+        let position = r
+            .position
+            .as_ref()
+            .map(|p| self.site_geo(&format!("{label}: position"), p));
+        if let (Some(k), None) = (kind, &position) {
+            if k.needs_position() {
+                self.problem(
+                    s.span(),
+                    format!(
+                        "{label}: a {} sensor needs position (where it stands: its \
+                         measurements are relative to it) — add \
+                         position = {{ lat_deg = …, lon_deg = …, alt_hae_m = … }}",
+                        k.as_str()
+                    ),
+                );
+            }
+        }
+        let silence_timeout_s = r
+            .silence_timeout_s
+            .as_ref()
+            .map(|v| self.positive(&format!("{label}: silence_timeout_s"), v, false))
+            .unwrap_or(DEFAULT_SILENCE_TIMEOUT_S);
+        SensorConfig {
+            id: SensorId(id),
+            kind: kind.unwrap_or(SensorKind::Radar),
+            format: format.unwrap_or(InputFormat::Jsonl),
+            source,
+            position,
+            silence_timeout_s,
+        }
+    }
+
+    fn source(&mut self, label: &str, v: &Spanned<String>) -> Source {
+        const FORMS: &str = "use udp://IP:PORT (listen, e.g. \"udp://0.0.0.0:4001\"), \
+                             tcp://HOST:PORT (connect, e.g. \"tcp://192.168.1.20:30005\") or \
+                             file:PATH (read a file, e.g. \"file:feeds/radar-1.jsonl\")";
+        let text = v.get_ref().trim();
+        let bad = |why: &str| format!("{label}: source = \"{text}\" {why} — {FORMS}");
+        if let Some(addr) = text.strip_prefix("udp://") {
+            match addr.parse::<SocketAddr>() {
+                Ok(a) => return Source::Udp(a),
+                Err(_) => self.problem(
+                    v.span(),
+                    bad("does not hold an IP address and port to listen on"),
+                ),
+            }
+        } else if let Some(addr) = text.strip_prefix("tcp://") {
+            let port_ok = addr
+                .rsplit_once(':')
+                .map(|(host, port)| {
+                    !host.is_empty()
+                        && !host.contains('/')
+                        && port.parse::<u16>().map(|p| p > 0).unwrap_or(false)
+                })
+                .unwrap_or(false);
+            if port_ok {
+                return Source::Tcp(addr.to_owned());
+            }
+            self.problem(v.span(), bad("does not hold a host and port (1-65535)"));
+        } else if let Some(path) = text
+            .strip_prefix("file://")
+            .or_else(|| text.strip_prefix("file:"))
+        {
+            if !path.is_empty() {
+                return Source::File(self.resolve(path));
+            }
+            self.problem(v.span(), bad("names no file"));
+        } else {
+            self.problem(v.span(), bad("is not a source"));
+        }
+        Source::File(PathBuf::new())
+    }
+
+    fn unit(
+        &mut self,
+        u: &Spanned<RawUnit>,
+        default_sector: &str,
+        seen: &mut HashMap<String, usize>,
+    ) -> ProtectedUnit {
+        let r = u.get_ref();
+        let id = r.id.get_ref().clone();
+        self.id("unit", &r.id);
+        self.unique("unit id", seen, &r.id);
+        let label = format!("unit `{id}`");
+        let name = match &r.name {
+            Some(n) => self.non_empty(&format!("{label}: name"), n),
+            None => id.clone(),
+        };
+        let sector = match &r.sector {
+            Some(s) => self.sector(&format!("{label}: sector"), s),
+            None => default_sector.to_owned(),
+        };
+        let callsign = r
+            .callsign
+            .as_ref()
+            .map(|c| self.non_empty(&format!("{label}: callsign"), c));
+        let radius_m = r
+            .radius_m
+            .as_ref()
+            .map(|v| self.positive(&format!("{label}: radius_m"), v, false));
+
+        let kind = match r.kind.get_ref().as_str() {
+            "fixed" => {
+                if let Some(v) = &r.stale_after_s {
+                    self.problem(
+                        v.span(),
+                        format!(
+                            "{label}: stale_after_s applies only to moving units — remove it, \
+                             or set kind = \"moving\""
+                        ),
+                    );
+                }
+                let geometry = match (&r.center, &r.polygon) {
+                    (Some(_), Some(p)) => {
+                        self.problem(
+                            p.span(),
+                            format!(
+                                "{label}: has both center and polygon — a fixed unit is either a \
+                                 circle (center + radius_m) or a polygon; remove one"
+                            ),
+                        );
+                        None
+                    }
+                    (Some(c), None) => {
+                        let center = self.site_geo(&format!("{label}: center"), c);
+                        match radius_m {
+                            Some(radius_m) => Some(UnitGeometry::Circle { center, radius_m }),
+                            None => {
+                                self.problem(
+                                    u.span(),
+                                    format!(
+                                        "{label}: a circle needs radius_m with its center — \
+                                         add radius_m = … (metres)"
+                                    ),
+                                );
+                                None
+                            }
+                        }
+                    }
+                    (None, Some(p)) => {
+                        if let Some(v) = &r.radius_m {
+                            self.problem(
+                                v.span(),
+                                format!(
+                                    "{label}: radius_m does not apply to a polygon — remove it, \
+                                     or use center + radius_m instead of polygon"
+                                ),
+                            );
+                        }
+                        let vertices = self.points(&format!("{label}: polygon"), p, 3, true);
+                        Some(UnitGeometry::Polygon { vertices })
+                    }
+                    (None, None) => {
+                        self.problem(
+                            u.span(),
+                            format!(
+                                "{label}: a fixed unit needs a shape — add center = {{ lat_deg = …, \
+                                 lon_deg = … }} with radius_m = … (a circle), or polygon = [ … ] \
+                                 (at least 3 points)"
+                            ),
+                        );
+                        None
+                    }
+                };
+                UnitKind::Fixed {
+                    geometry: geometry.unwrap_or(UnitGeometry::Polygon {
+                        vertices: Vec::new(),
+                    }),
+                }
+            }
+            "moving" => {
+                for (key, present) in [
+                    ("center", r.center.is_some()),
+                    ("polygon", r.polygon.is_some()),
+                ] {
+                    if present {
+                        let span = if key == "center" {
+                            r.center.as_ref().map(|c| c.span())
+                        } else {
+                            r.polygon.as_ref().map(|p| p.span())
+                        };
+                        self.problem(
+                            span.unwrap_or(u.span()),
+                            format!(
+                                "{label}: a moving unit has no fixed {key} (its position arrives \
+                                 as unit_position reports) — remove {key}, or set kind = \"fixed\""
+                            ),
+                        );
+                    }
+                }
+                if radius_m.is_none() {
+                    self.problem(
+                        u.span(),
+                        format!(
+                            "{label}: a moving unit needs radius_m (metres of protection around \
+                             it) — add radius_m = …"
+                        ),
+                    );
+                }
+                let stale_after = match &r.stale_after_s {
+                    Some(v) => {
+                        let s = self.positive(&format!("{label}: stale_after_s"), v, false);
+                        match Duration::try_from_secs_f64(s) {
+                            Ok(d) => d,
+                            Err(_) => {
+                                if s.is_finite() && s > 0.0 {
+                                    self.problem(
+                                        v.span(),
+                                        format!("{label}: stale_after_s = {s} is too large — use seconds, e.g. 30"),
+                                    );
+                                }
+                                Duration::ZERO
+                            }
+                        }
+                    }
+                    None => {
+                        self.problem(
+                            u.span(),
+                            format!(
+                                "{label}: a moving unit needs stale_after_s (after this many \
+                                 seconds without a position report its position is flagged \
+                                 stale) — add e.g. stale_after_s = 30.0"
+                            ),
+                        );
+                        Duration::ZERO
+                    }
+                };
+                UnitKind::Moving {
+                    radius_m: radius_m.unwrap_or(0.0),
+                    stale_after,
+                }
+            }
+            other => {
+                self.problem(
+                    r.kind.span(),
+                    format!(
+                        "{label}: kind = \"{other}\" is not a unit kind — use one of {}",
+                        one_of(&["fixed", "moving"])
+                    ),
+                );
+                UnitKind::Moving {
+                    radius_m: 0.0,
+                    stale_after: Duration::ZERO,
+                }
+            }
+        };
+        ProtectedUnit {
+            id: UnitId(id),
+            name,
+            sector,
+            callsign,
+            kind,
+        }
+    }
+
+    fn zone(&mut self, z: &Spanned<RawZone>, seen: &mut HashMap<String, usize>) -> Zone {
+        let r = z.get_ref();
+        let id = r.id.get_ref().clone();
+        self.id("zone", &r.id);
+        self.unique("zone id", seen, &r.id);
+        let label = format!("zone `{id}`");
+        let name = match &r.name {
+            Some(n) => self.non_empty(&format!("{label}: name"), n),
+            None => id.clone(),
+        };
+        let not_here = |key: &str, kind: &str, other: &str| {
+            format!(
+                "{label}: {key} does not apply to a {kind} zone — remove it, or set \
+                 kind = \"{other}\""
+            )
+        };
+        let (kind, geometry, home_side) = match r.kind.get_ref().as_str() {
+            "border" => {
+                if let Some(p) = &r.polygon {
+                    self.problem(p.span(), not_here("polygon", "border", "restricted"));
+                }
+                let points = match (&r.line, &r.line_file) {
+                    (Some(_), Some(f)) => {
+                        self.problem(
+                            f.span(),
+                            format!(
+                                "{label}: has both line and line_file — give the border's \
+                                 points one way only; remove one"
+                            ),
+                        );
+                        Vec::new()
+                    }
+                    (Some(l), None) => self.points(&format!("{label}: line"), l, 2, false),
+                    (None, Some(f)) => self.line_file(&label, f),
+                    (None, None) => {
+                        self.problem(
+                            z.span(),
+                            format!(
+                                "{label}: a border needs its line — add line = [ {{ lat_deg = …, \
+                                 lon_deg = … }}, … ] (at least 2 points) or line_file = \
+                                 \"FILE.geojson\" (one GeoJSON LineString)"
+                            ),
+                        );
+                        Vec::new()
+                    }
+                };
+                let home = match &r.home_side {
+                    Some(h) => Some(self.site_geo(&format!("{label}: home_side"), h)),
+                    None => {
+                        self.problem(
+                            z.span(),
+                            format!(
+                                "{label}: a border needs home_side (any point on the protected \
+                                 side, so crossings get a direction) — add home_side = \
+                                 {{ lat_deg = …, lon_deg = … }}"
+                            ),
+                        );
+                        None
+                    }
+                };
+                (ZoneKind::Border, ZoneGeometry::Line { points }, home)
+            }
+            "restricted" => {
+                if let Some(l) = &r.line {
+                    self.problem(l.span(), not_here("line", "restricted", "border"));
+                }
+                if let Some(f) = &r.line_file {
+                    self.problem(f.span(), not_here("line_file", "restricted", "border"));
+                }
+                if let Some(h) = &r.home_side {
+                    self.problem(h.span(), not_here("home_side", "restricted", "border"));
+                }
+                let vertices = match &r.polygon {
+                    Some(p) => self.points(&format!("{label}: polygon"), p, 3, true),
+                    None => {
+                        self.problem(
+                            z.span(),
+                            format!(
+                                "{label}: a restricted zone needs polygon = [ {{ lat_deg = …, \
+                                 lon_deg = … }}, … ] (at least 3 points) — add it"
+                            ),
+                        );
+                        Vec::new()
+                    }
+                };
+                (
+                    ZoneKind::Restricted,
+                    ZoneGeometry::Polygon { vertices },
+                    None,
+                )
+            }
+            other => {
+                self.problem(
+                    r.kind.span(),
+                    format!(
+                        "{label}: kind = \"{other}\" is not a zone kind — use one of {}",
+                        one_of(&["border", "restricted"])
+                    ),
+                );
+                (
+                    ZoneKind::Restricted,
+                    ZoneGeometry::Polygon {
+                        vertices: Vec::new(),
+                    },
+                    None,
+                )
+            }
+        };
+        Zone {
+            id,
+            name,
+            kind,
+            geometry,
+            home_side,
+        }
+    }
+
+    fn line_file(&mut self, label: &str, f: &Spanned<String>) -> Vec<GeoPoint> {
+        let path = self.resolve(f.get_ref().trim());
+        match read_geojson_line(&path) {
+            Ok(points) => points,
+            Err(why) => {
+                self.problem(
+                    f.span(),
+                    format!(
+                        "{label}: line_file \"{}\" ({}): {why}",
+                        f.get_ref(),
+                        path.display()
+                    ),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn output(
+        &mut self,
+        n: usize,
+        o: &Spanned<RawOutput>,
+        written: &mut HashMap<PathBuf, String>,
+    ) -> OutputConfig {
+        let r = o.get_ref();
+        let label = format!("output {n}");
+        let kind = pick(&OutputKind::ALL, r.kind.get_ref(), OutputKind::as_str);
+        if kind.is_none() {
+            self.problem(
+                r.kind.span(),
+                format!(
+                    "{label}: kind = \"{}\" is not an output kind — use one of {}",
+                    r.kind.get_ref(),
+                    words(&OutputKind::ALL, OutputKind::as_str)
+                ),
+            );
+        }
+        let what = pick(&OutputWhat::ALL, r.what.get_ref(), OutputWhat::as_str);
+        if what.is_none() {
+            self.problem(
+                r.what.span(),
+                format!(
+                    "{label}: what = \"{}\" is not something Picket writes — use one of {}",
+                    r.what.get_ref(),
+                    words(&OutputWhat::ALL, OutputWhat::as_str)
+                ),
+            );
+        }
+        let text = self.non_empty(&format!("{label}: path"), &r.path);
+        let path = self.resolve(&text);
+        if !text.is_empty() {
+            let key = normalise(&path);
+            if let Some(other) = written.get(&key) {
+                self.problem(
+                    r.path.span(),
+                    format!(
+                        "{label}: path \"{text}\" ({}) is already written by {other} — give \
+                         each output its own file",
+                        path.display()
+                    ),
+                );
+            } else {
+                written.insert(key, label.clone());
+            }
+        }
+        OutputConfig {
+            kind: kind.unwrap_or(OutputKind::Jsonl),
+            what: what.unwrap_or(OutputWhat::Alerts),
+            path,
+        }
+    }
+
+    fn user(
+        &mut self,
+        u: &Spanned<RawUser>,
+        known_sectors: &[String],
+        seen: &mut HashMap<String, usize>,
+    ) -> UserConfig {
+        let r = u.get_ref();
+        let name = self.non_empty("user name", &r.name);
+        self.unique("user name", seen, &r.name);
+        let label = format!("user `{name}`");
+        let role = Role::parse(r.role.get_ref().trim());
+        if role.is_none() {
+            self.problem(
+                r.role.span(),
+                format!(
+                    "{label}: role = \"{}\" is not a role — use one of {}",
+                    r.role.get_ref(),
+                    one_of(&["viewer", "operator", "admin"])
+                ),
+            );
+        }
+        let listed: Vec<&Spanned<String>> = r
+            .sectors
+            .as_ref()
+            .map(|s| s.get_ref().iter().collect())
+            .unwrap_or_default();
+        let mut sectors = Vec::new();
+        if listed.is_empty() {
+            if role == Some(Role::Admin) {
+                // Admins see every sector anyway; saying so keeps the record honest.
+                sectors.push("*".to_owned());
+            } else if role.is_some() {
+                let span = r.sectors.as_ref().map_or(u.span(), |s| s.span());
+                self.problem(
+                    span,
+                    format!(
+                        "{label}: lists no sectors, so would see nothing — add e.g. \
+                         sectors = [\"{}\"], or [\"*\"] for every sector",
+                        known_sectors.first().map_or("naco", String::as_str)
+                    ),
+                );
+            }
+        }
+        for s in listed {
+            let word = s.get_ref().trim();
+            if word != "*" && !known_sectors.iter().any(|k| k == word) {
+                self.problem(
+                    s.span(),
+                    format!(
+                        "{label}: sector \"{word}\" is not a sector of this site (neither \
+                         [site].sector nor any unit's) — use one of {} or \"*\" (all sectors)",
+                        one_of(&known_sectors.iter().map(String::as_str).collect::<Vec<_>>())
+                    ),
+                );
+            }
+            sectors.push(word.to_owned());
+        }
+        UserConfig {
+            name,
+            role: role.unwrap_or(Role::Viewer),
+            sectors,
+        }
+    }
+}
+
+/// Distance along the surface of a sphere of the Earth's mean radius, metres: plenty for telling
+/// "at the site" from "on another continent".
+fn great_circle_m(a: &GeoPoint, b: &GeoPoint) -> f64 {
+    const EARTH_MEAN_RADIUS_M: f64 = 6_371_008.8;
+    let (la, lb) = (a.lat_deg.to_radians(), b.lat_deg.to_radians());
+    let dlat = lb - la;
+    let dlon = (b.lon_deg - a.lon_deg).to_radians();
+    let h = (dlat / 2.0).sin().powi(2) + la.cos() * lb.cos() * (dlon / 2.0).sin().powi(2);
+    2.0 * EARTH_MEAN_RADIUS_M * h.sqrt().min(1.0).asin()
+}
+
+// ---------------------------------------------------------------------------------------------
+// GeoJSON border files
+// ---------------------------------------------------------------------------------------------
+
+const GEOJSON_SHAPE: &str = "it must hold exactly one GeoJSON LineString (a bare geometry, a \
+                             Feature, or a FeatureCollection with one LineString feature)";
+
+/// The points of the one LineString in a GeoJSON file; `Err` says what is wrong and what to do.
+fn read_geojson_line(path: &Path) -> Result<Vec<GeoPoint>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        format!(
+            "cannot read it ({e}) — check the path; a relative path is relative to the config \
+             file's folder"
+        )
+    })?;
+    if meta.len() > MAX_LINE_FILE_BYTES {
+        return Err(format!(
+            "is {} MiB, larger than the {} MiB limit — simplify the line to the stretch near \
+             the site",
+            meta.len() >> 20,
+            MAX_LINE_FILE_BYTES >> 20
+        ));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read it ({e}) — it must be a UTF-8 GeoJSON file"))?;
+    let doc: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("is not valid JSON ({e}) — it must be a GeoJSON file"))?;
+    let mut lines = Vec::new();
+    let mut multi = 0usize;
+    collect_linestrings(&doc, &mut lines, &mut multi);
+    let coords = match lines.as_slice() {
+        [one] => *one,
+        [] if multi > 0 => {
+            return Err(format!(
+                "holds a MultiLineString, not a LineString — join its parts into one \
+                 LineString; {GEOJSON_SHAPE}"
+            ))
+        }
+        [] => return Err(format!("holds no LineString — {GEOJSON_SHAPE}")),
+        many => {
+            return Err(format!(
+                "holds {} LineStrings — keep only the one that is this border; {GEOJSON_SHAPE}",
+                many.len()
+            ))
+        }
+    };
+    let list = coords.as_array().ok_or_else(|| {
+        "its LineString's coordinates are not an array — write \"coordinates\": [[lon, lat], …]"
+            .to_owned()
+    })?;
+    if list.len() < 2 {
+        return Err(format!(
+            "its LineString has {} position{} — a border line needs at least 2",
+            list.len(),
+            if list.len() == 1 { "" } else { "s" }
+        ));
+    }
+    list.iter()
+        .enumerate()
+        .map(|(i, pos)| geojson_position(i + 1, pos))
+        .collect()
+}
+
+fn collect_linestrings<'a>(
+    v: &'a serde_json::Value,
+    out: &mut Vec<&'a serde_json::Value>,
+    multi: &mut usize,
+) {
+    let Some(obj) = v.as_object() else { return };
+    match obj.get("type").and_then(|t| t.as_str()) {
+        Some("LineString") => {
+            if let Some(c) = obj.get("coordinates") {
+                out.push(c);
+            }
+        }
+        Some("MultiLineString") => *multi += 1,
+        Some("Feature") => {
+            if let Some(g) = obj.get("geometry") {
+                collect_linestrings(g, out, multi);
+            }
+        }
+        Some("FeatureCollection") => {
+            for f in obj
+                .get("features")
+                .and_then(|f| f.as_array())
+                .into_iter()
+                .flatten()
+            {
+                collect_linestrings(f, out, multi);
+            }
+        }
+        Some("GeometryCollection") => {
+            for g in obj
+                .get("geometries")
+                .and_then(|g| g.as_array())
+                .into_iter()
+                .flatten()
+            {
+                collect_linestrings(g, out, multi);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A GeoJSON position: `[lon, lat]` or `[lon, lat, height_m]`.
+fn geojson_position(n: usize, pos: &serde_json::Value) -> Result<GeoPoint, String> {
+    let nums: Option<Vec<f64>> = pos
+        .as_array()
+        .map(|a| a.iter().map(|x| x.as_f64()).collect::<Option<Vec<f64>>>())
+        .unwrap_or(None);
+    let nums = match nums {
+        Some(v) if v.len() == 2 || v.len() == 3 => v,
+        _ => {
+            return Err(format!(
+                "position {n} is not [lon, lat] or [lon, lat, height_m] — GeoJSON positions are \
+                 arrays of 2 or 3 numbers, longitude first"
+            ))
+        }
+    };
+    let (lon, lat) = (nums[0], nums[1]);
+    let alt = nums.get(2).copied().unwrap_or(0.0);
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err(format!(
+            "position {n} [{lon}, {lat}] is not a longitude, latitude pair — GeoJSON puts \
+             longitude first; check the order"
+        ));
+    }
+    Ok(GeoPoint::new(lat, lon, alt))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where test configs pretend to live: relative paths resolve against `/srv/site`.
+    const FILE: &str = "/srv/site/site.toml";
+
+    /// Four lines; a fragment appended to it starts on line 5.
+    const BASE: &str = "[site]
+name = \"Test site\"
+origin = { lat_deg = 31.345, lon_deg = -109.948, alt_hae_m = 1400.0 }
+sector = \"naco\"
+";
+
+    fn ok(text: &str) -> SiteConfig {
+        parse(text, Path::new(FILE))
+            .unwrap_or_else(|e| panic!("rejected:\n{e}\n--- config:\n{text}"))
+    }
+
+    fn err(text: &str) -> String {
+        match parse(text, Path::new(FILE)) {
+            Ok(_) => panic!("accepted a bad config:\n{text}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// The config is rejected with a problem on `line` whose message contains `needle`.
+    fn assert_problem(text: &str, line: usize, needle: &str) {
+        let e = err(text);
+        let prefix = format!("{FILE}:{line}:");
+        assert!(
+            e.lines()
+                .any(|l| l.starts_with(&prefix) && l.contains(needle)),
+            "expected a problem on line {line} containing {needle:?}, got:\n{e}"
+        );
+    }
+
+    fn example(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples")
+            .join(name)
+    }
+
+    /// A fresh empty folder under the system temp dir.
+    fn scratch_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("picket-config-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        dir
+    }
+
+    // --- examples --------------------------------------------------------------------------
+
+    #[test]
+    fn every_example_file_loads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).expect("examples/ exists") {
+            let path = entry.expect("dir entry").path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                load(&path).unwrap_or_else(|e| panic!("{e}"));
+                n += 1;
+            }
+        }
+        assert!(
+            n >= 3,
+            "expected at least naco, minimal and udp-remoteid, found {n}"
+        );
+    }
+
+    #[test]
+    fn naco_example_is_the_demo_site() {
+        let c = load(&example("naco.toml")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.name, "Naco border station");
+        assert_eq!(c.origin, GeoPoint::new(31.345, -109.948, 1400.0));
+        assert_eq!(c.default_sector, "naco");
+        let ids: Vec<&str> = c.sensors.iter().map(|s| s.id.0.as_str()).collect();
+        assert_eq!(ids, ["radar-1", "rid-west", "rid-east", "adsb-1"]);
+        let kinds: Vec<&str> = c.sensors.iter().map(|s| s.kind.as_str()).collect();
+        assert_eq!(kinds, ["radar", "remote_id", "remote_id", "adsb"]);
+        assert_eq!(
+            c.sensors[0].position,
+            Some(GeoPoint::new(31.348, -109.948, 1410.0))
+        );
+        assert_eq!(
+            c.sensors[0].source,
+            Source::File(example("feeds/radar-1.jsonl"))
+        );
+        assert_eq!(c.sensors[0].silence_timeout_s, DEFAULT_SILENCE_TIMEOUT_S);
+
+        assert_eq!(c.units.len(), 3);
+        let alpha = &c.units[0];
+        assert_eq!(
+            (alpha.id.0.as_str(), alpha.name.as_str()),
+            ("post-alpha", "Post Alpha")
+        );
+        assert_eq!(alpha.sector, "naco");
+        match &alpha.kind {
+            UnitKind::Fixed {
+                geometry: UnitGeometry::Circle { center, radius_m },
+            } => {
+                assert_eq!((center.lat_deg, center.lon_deg), (31.3405, -109.961));
+                assert_eq!(*radius_m, 300.0);
+            }
+            other => panic!("post-alpha should be a circle, is {other:?}"),
+        }
+        let patrol = &c.units[2];
+        assert_eq!(patrol.callsign.as_deref(), Some("PATROL7"));
+        assert_eq!(
+            patrol.kind,
+            UnitKind::Moving {
+                radius_m: 400.0,
+                stale_after: Duration::from_secs(30)
+            }
+        );
+
+        assert_eq!(c.zones.len(), 1);
+        let border = &c.zones[0];
+        assert_eq!(border.kind, ZoneKind::Border);
+        assert_eq!(border.home_side, Some(GeoPoint::new(31.40, -109.95, 0.0)));
+        match &border.geometry {
+            ZoneGeometry::Line { points } => {
+                assert!(points.len() >= 2, "{points:?}");
+                // The line runs south of every post: west to east across the site.
+                assert!(points.iter().all(|p| p.lat_deg < 31.3405), "{points:?}");
+                assert!(points.first().is_some_and(|p| p.lon_deg < -109.961));
+                assert!(points.last().is_some_and(|p| p.lon_deg > -109.928));
+            }
+            other => panic!("border should be a line, is {other:?}"),
+        }
+
+        let outs: Vec<(OutputWhat, PathBuf)> =
+            c.outputs.iter().map(|o| (o.what, o.path.clone())).collect();
+        assert_eq!(
+            outs,
+            [
+                (OutputWhat::Alerts, example("out/alerts.jsonl")),
+                (OutputWhat::Tracks, example("out/tracks.jsonl"))
+            ]
+        );
+        assert_eq!(c.store_path, example("out/naco.sqlite"));
+        assert_eq!(
+            c.api.as_ref().map(|a| a.listen),
+            Some(SocketAddr::from(([127, 0, 0, 1], 8080)))
+        );
+        let users: Vec<(&str, Role, Vec<String>)> = c
+            .users
+            .iter()
+            .map(|u| (u.name.as_str(), u.role, u.sectors.clone()))
+            .collect();
+        assert_eq!(
+            users,
+            [
+                ("watch-officer", Role::Operator, vec!["naco".to_owned()]),
+                ("analyst", Role::Viewer, vec!["naco".to_owned()])
+            ]
+        );
+    }
+
+    #[test]
+    fn minimal_example_has_one_post_and_one_udp_radar_only() {
+        let c = load(&example("minimal.toml")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.units.len(), 1);
+        assert_eq!(c.sensors.len(), 1);
+        assert_eq!(c.sensors[0].kind, SensorKind::Radar);
+        assert_eq!(
+            c.sensors[0].source,
+            Source::Udp(SocketAddr::from(([0, 0, 0, 0], 4001)))
+        );
+        assert!(c.zones.is_empty() && c.outputs.is_empty() && c.users.is_empty());
+        assert!(c.api.is_none());
+        assert_eq!(c.default_sector, DEFAULT_SECTOR);
+        assert_eq!(c.store_path, example(DEFAULT_STORE_FILE));
+    }
+
+    #[test]
+    fn udp_remoteid_example_protects_a_moving_patrol() {
+        let c = load(&example("udp-remoteid.toml")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.sensors[0].kind, SensorKind::RemoteId);
+        assert!(matches!(c.sensors[0].source, Source::Udp(a) if a.port() == 4002));
+        assert_eq!(c.sensors[0].silence_timeout_s, 30.0);
+        assert!(c.units.iter().any(|u| u.is_moving()));
+    }
+
+    #[test]
+    fn summary_names_the_site_and_counts_what_it_holds() {
+        let c = load(&example("naco.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let s = c.summary();
+        assert!(
+            s.starts_with("site `Naco border station`: 4 sensors (radar-1 radar, "),
+            "{s}"
+        );
+        assert!(
+            s.contains("3 units (post-alpha fixed, post-bravo fixed, patrol-7 moving)"),
+            "{s}"
+        );
+        assert!(s.contains("1 zone (border border)"), "{s}");
+        assert!(s.contains("2 outputs") && s.contains("2 users"), "{s}");
+        assert!(s.ends_with("api on 127.0.0.1:8080"), "{s}");
+    }
+
+    // --- defaults and paths -----------------------------------------------------------------
+
+    #[test]
+    fn relative_paths_resolve_against_the_config_files_folder() {
+        let c = ok(&format!(
+            "{BASE}
+[store]
+path = \"db/picket.sqlite\"
+[[sensor]]
+id = \"rid-1\"
+kind = \"remote_id\"
+format = \"jsonl\"
+source = \"file:feeds/rid.jsonl\"
+[[sensor]]
+id = \"rid-2\"
+kind = \"remote_id\"
+format = \"jsonl\"
+source = \"file:/var/feeds/rid2.jsonl\"
+[[output]]
+kind = \"jsonl\"
+what = \"alerts\"
+path = \"out/alerts.jsonl\"
+[[output]]
+kind = \"jsonl\"
+what = \"tracks\"
+path = \"/var/log/tracks.jsonl\"
+"
+        ));
+        assert_eq!(c.store_path, Path::new("/srv/site/db/picket.sqlite"));
+        assert_eq!(
+            c.sensors[0].source,
+            Source::File("/srv/site/feeds/rid.jsonl".into())
+        );
+        assert_eq!(
+            c.sensors[1].source,
+            Source::File("/var/feeds/rid2.jsonl".into())
+        );
+        assert_eq!(c.outputs[0].path, Path::new("/srv/site/out/alerts.jsonl"));
+        assert_eq!(c.outputs[1].path, Path::new("/var/log/tracks.jsonl"));
+    }
+
+    #[test]
+    fn store_defaults_to_picket_sqlite_next_to_the_config() {
+        assert_eq!(ok(BASE).store_path, Path::new("/srv/site/picket.sqlite"));
+    }
+
+    #[test]
+    fn border_line_file_resolves_against_the_config_folder() {
+        let dir = scratch_dir("line-file");
+        std::fs::create_dir_all(dir.join("geo")).expect("mkdir");
+        std::fs::write(
+            dir.join("geo/b.geojson"),
+            r#"{"type":"LineString","coordinates":[[-110.3,31.3336],[-109.6,31.3336,1400]]}"#,
+        )
+        .expect("write geojson");
+        let text = format!(
+            "{BASE}[[zone]]
+id = \"border\"
+kind = \"border\"
+line_file = \"geo/b.geojson\"
+home_side = {{ lat_deg = 31.40, lon_deg = -109.95 }}
+"
+        );
+        let c = parse(&text, &dir.join("site.toml")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.zones[0].geometry,
+            ZoneGeometry::Line {
+                points: vec![
+                    GeoPoint::new(31.3336, -110.3, 0.0),
+                    GeoPoint::new(31.3336, -109.6, 1400.0)
+                ]
+            }
+        );
+        assert_eq!(c.zones[0].name, "border", "name defaults to the id");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn optional_values_take_their_documented_defaults() {
+        let c = ok(&format!(
+            "{BASE}[[sensor]]
+id = \"adsb-1\"
+kind = \"adsb\"
+format = \"jsonl\"
+source = \"tcp://localhost:30005\"
+[[unit]]
+id = \"post-1\"
+kind = \"fixed\"
+center = {{ lat_deg = 31.34, lon_deg = -109.96 }}
+radius_m = 250
+[[unit]]
+id = \"post-2\"
+sector = \"bisbee\"
+kind = \"fixed\"
+center = {{ lat_deg = 31.35, lon_deg = -109.96 }}
+radius_m = 250
+[[user]]
+name = \"chief\"
+role = \"admin\"
+"
+        ));
+        assert_eq!(c.sensors[0].silence_timeout_s, 10.0);
+        assert_eq!(c.sensors[0].position, None);
+        assert_eq!(c.sensors[0].source, Source::Tcp("localhost:30005".into()));
+        assert_eq!(c.units[0].name, "post-1");
+        assert_eq!(c.units[0].sector, "naco");
+        assert_eq!(c.units[1].sector, "bisbee");
+        assert_eq!(c.units[0].callsign, None);
+        match &c.units[0].kind {
+            UnitKind::Fixed {
+                geometry: UnitGeometry::Circle { center, radius_m },
+            } => {
+                assert_eq!(center.alt_hae_m, 0.0, "alt_hae_m defaults to 0");
+                assert_eq!(
+                    *radius_m, 250.0,
+                    "an integer is accepted where a number is expected"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            c.users[0].sectors,
+            ["*"],
+            "an admin without sectors sees every sector"
+        );
+        assert_eq!(c.tracker, TrackerOverrides::default());
+        assert_eq!(c.assessment, AssessmentOverrides::default());
+    }
+
+    #[test]
+    fn site_sector_defaults_to_default() {
+        let text = BASE.replace("sector = \"naco\"\n", "");
+        assert_eq!(ok(&text).default_sector, "default");
+    }
+
+    #[test]
+    fn tracker_and_assessment_overrides_are_read() {
+        let c = ok(&format!(
+            "{BASE}[tracker]
+process_noise_accel_mps2 = 3.5
+gate_chi2 = 11.3
+confirm_hits = 3
+confirm_window = 5
+max_coast_tentative_s = 4
+max_coast_confirmed_s = 12.0
+max_sigma_horizontal_m = 500.0
+[assessment]
+horizon_s = 120.0
+caution_margin_m = 0
+warning_time_s = 90.0
+imminent_time_s = 30.0
+raise_after = 2
+clear_after_s = 15.0
+max_raises_per_unit_per_minute = 6
+"
+        ));
+        assert_eq!(
+            c.tracker,
+            TrackerOverrides {
+                process_noise_accel_mps2: Some(3.5),
+                gate_chi2: Some(11.3),
+                confirm_hits: Some(3),
+                confirm_window: Some(5),
+                max_coast_tentative_s: Some(4.0),
+                max_coast_confirmed_s: Some(12.0),
+                max_sigma_horizontal_m: Some(500.0),
+            }
+        );
+        assert_eq!(
+            c.assessment,
+            AssessmentOverrides {
+                horizon_s: Some(120.0),
+                caution_margin_m: Some(0.0),
+                warning_time_s: Some(90.0),
+                imminent_time_s: Some(30.0),
+                raise_after: Some(2),
+                clear_after_s: Some(15.0),
+                max_raises_per_unit_per_minute: Some(6),
+            }
+        );
+    }
+
+    #[test]
+    fn api_web_root_must_be_an_existing_folder() {
+        let dir = scratch_dir("web-root");
+        std::fs::create_dir_all(dir.join("web")).expect("mkdir");
+        let text = format!("{BASE}[api]\nlisten = \"0.0.0.0:8443\"\nweb_root = \"web\"\n");
+        let c = parse(&text, &dir.join("site.toml")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.api,
+            Some(ApiConfig {
+                listen: SocketAddr::from(([0, 0, 0, 0], 8443)),
+                web_root: Some(dir.join("web"))
+            })
+        );
+        let text = text.replace("\"web\"", "\"no-such-folder\"");
+        let e = parse(&text, &dir.join("site.toml")).expect_err("missing web_root");
+        assert!(
+            e.to_string()
+                .contains(":7:12: [api] web_root \"no-such-folder\""),
+            "{e}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    // --- syntax and unknown keys ------------------------------------------------------------
+
+    #[test]
+    fn a_toml_syntax_error_names_its_line_and_column() {
+        let e = err(&format!("{BASE}[[sensor]\nid = \"x\"\n"));
+        assert!(e.starts_with(&format!("{FILE}:5:")), "{e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
+        let e = err(&format!("{BASE}[api]\nlisten = 127.0.0.1:8080\n"));
+        assert!(e.starts_with(&format!("{FILE}:6:")), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_key_anywhere_is_rejected_with_its_line_and_the_accepted_keys() {
+        // (fragment after BASE, line of the unknown key, a key the message must list)
+        let cases = [
+            (
+                "[site]\nname = \"x\"\nbogus_key = 1\norigin = { lat_deg = 1, lon_deg = 2 }\n",
+                3,
+                "`origin`",
+            ),
+            (
+                "[site]\nname = \"x\"\norigin = { lat_deg = 1, lon_deg = 2, bogus_key = 1 }\n",
+                3,
+                "`alt_hae_m`",
+            ),
+        ];
+        for (text, line, listed) in cases {
+            let e = err(text);
+            assert!(e.starts_with(&format!("{FILE}:{line}:")), "{e}");
+            assert!(
+                e.contains("unknown key `bogus_key`") && e.contains(listed),
+                "{e}"
+            );
+        }
+        let tables = [
+            ("[store]\n", "`path`"),
+            ("[api]\nlisten = \"127.0.0.1:1\"\n", "`web_root`"),
+            ("[tracker]\n", "`gate_chi2`"),
+            ("[assessment]\n", "`horizon_s`"),
+            (
+                "[[sensor]]\nid = \"a\"\nkind = \"radar\"\n",
+                "`silence_timeout_s`",
+            ),
+            (
+                "[[unit]]\nid = \"a\"\nkind = \"fixed\"\n",
+                "`stale_after_s`",
+            ),
+            ("[[zone]]\nid = \"a\"\nkind = \"border\"\n", "`line_file`"),
+            ("[[output]]\nkind = \"jsonl\"\n", "`what`"),
+            ("[[user]]\nname = \"a\"\n", "`sectors`"),
+        ];
+        for (table, listed) in tables {
+            let text = format!("{BASE}{table}bogus_key = 1\n");
+            let line = text.lines().count();
+            let e = err(&text);
+            assert!(
+                e.starts_with(&format!("{FILE}:{line}:1: unknown key `bogus_key`")),
+                "{e}"
+            );
+            assert!(e.contains(listed), "{table:?} should list {listed}: {e}");
+        }
+        // ... at the top level ...
+        let e = err(&format!("bogus_key = 1\n{BASE}"));
+        assert!(
+            e.starts_with(&format!("{FILE}:1:1: unknown key `bogus_key`")),
+            "{e}"
+        );
+        assert!(e.contains("`sensor`") && e.contains("`user`"), "{e}");
+        // ... and inside a point of a list.
+        let e = err(&format!(
+            "{BASE}[[zone]]\nid = \"r\"\nkind = \"restricted\"\npolygon = [\n  {{ lat_deg = 1, lon_deg = 1 }},\n  {{ lat = 1, lon_deg = 1 }},\n]\n"
+        ));
+        assert!(
+            e.starts_with(&format!("{FILE}:10:5: unknown key `lat`")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_missing_required_key_is_named_at_its_table() {
+        assert_problem(
+            &format!("{BASE}\n[[sensor]]\nid = \"r\"\nkind = \"radar\"\nformat = \"jsonl\"\n"),
+            6,
+            "missing key `source`",
+        );
+        let e = err("[store]\npath = \"x\"\n");
+        assert!(
+            e.starts_with(&format!("{FILE}:1:1: the [site] table is missing")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_point_must_be_a_table_not_an_array() {
+        // An array's order is ambiguous (GeoJSON writes longitude first), so it is refused.
+        let text = format!(
+            "{BASE}[[unit]]\nid = \"p\"\nkind = \"fixed\"\ncenter = [31.34, -109.95]\nradius_m = 10.0\n"
+        );
+        assert_problem(
+            &text,
+            8,
+            "expected a point table { lat_deg = …, lon_deg = …, alt_hae_m = … }",
+        );
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_says_how_to_write_it() {
+        assert_problem(
+            &format!("{BASE}[[unit]]\nid = \"p\"\nkind = \"moving\"\nradius_m = \"400\"\n"),
+            8,
+            "expected a number — write numbers without quotes",
+        );
+        assert_problem(
+            &format!("{BASE}[[unit]]\nid = 7\n"),
+            6,
+            "expected a string — put text in double quotes",
+        );
+        assert_problem(
+            &format!("{BASE}[[user]]\nname = \"u\"\nrole = \"viewer\"\nsectors = \"naco\"\n"),
+            8,
+            "write a list in square brackets",
+        );
+    }
+
+    #[test]
+    fn a_single_bracket_sensor_table_is_explained() {
+        assert_problem(
+            &format!("{BASE}[sensor]\nid = \"r\"\n"),
+            5,
+            "double brackets",
+        );
+    }
+
+    // --- semantic checks, each at its line ------------------------------------------------
+
+    fn radar(id: &str) -> String {
+        format!(
+            "[[sensor]]\nid = \"{id}\"\nkind = \"radar\"\nformat = \"jsonl\"\nsource = \"udp://0.0.0.0:4001\"\nposition = {{ lat_deg = 31.35, lon_deg = -109.95 }}\n"
+        )
+    }
+
+    #[test]
+    fn duplicate_sensor_ids_are_rejected_at_the_second_one() {
+        let text = format!("{BASE}{}{}", radar("radar-1"), radar("radar-1"));
+        assert_problem(&text, 12, "sensor id \"radar-1\" is already used on line 6");
+    }
+
+    #[test]
+    fn duplicate_unit_zone_and_user_names_are_rejected() {
+        let post = "[[unit]]\nid = \"p\"\nkind = \"fixed\"\ncenter = { lat_deg = 31.34, lon_deg = -109.95 }\nradius_m = 100.0\n";
+        assert_problem(
+            &format!("{BASE}{post}{post}"),
+            11,
+            "unit id \"p\" is already used on line 6",
+        );
+        let zone = "[[zone]]\nid = \"z\"\nkind = \"restricted\"\npolygon = [{lat_deg=31.34,lon_deg=-109.95},{lat_deg=31.35,lon_deg=-109.95},{lat_deg=31.35,lon_deg=-109.94}]\n";
+        assert_problem(
+            &format!("{BASE}{zone}{zone}"),
+            10,
+            "zone id \"z\" is already used on line 6",
+        );
+        let user = "[[user]]\nname = \"u\"\nrole = \"viewer\"\nsectors = [\"naco\"]\n";
+        assert_problem(
+            &format!("{BASE}{user}{user}"),
+            10,
+            "user name \"u\" is already used on line 6",
+        );
+    }
+
+    #[test]
+    fn ids_must_be_lower_case_words() {
+        let text = format!("{BASE}{}", radar("Radar 1"));
+        assert_problem(&text, 6, "sensor id \"Radar 1\" is not a valid id");
+    }
+
+    #[test]
+    fn radar_and_bearing_sensors_need_a_position() {
+        let text = format!(
+            "{BASE}[[sensor]]\nid = \"r\"\nkind = \"radar\"\nformat = \"jsonl\"\nsource = \"udp://0.0.0.0:1\"\n\n[[sensor]]\nid = \"b\"\nkind = \"bearing\"\nformat = \"jsonl\"\nsource = \"udp://0.0.0.0:2\"\n"
+        );
+        assert_problem(&text, 5, "sensor `r`: a radar sensor needs position");
+        assert_problem(&text, 11, "sensor `b`: a bearing sensor needs position");
+        assert_eq!(err(&text).lines().count(), 2);
+    }
+
+    #[test]
+    fn a_bad_source_lists_the_accepted_forms() {
+        for (source, why) in [
+            ("http://x:1", "is not a source"),
+            (
+                "udp://radar.local:4001",
+                "does not hold an IP address and port",
+            ),
+            ("tcp://10.0.0.1", "does not hold a host and port"),
+            ("tcp://10.0.0.1:0", "does not hold a host and port"),
+            ("file:", "names no file"),
+        ] {
+            let text = format!("{BASE}{}", radar("r").replace("udp://0.0.0.0:4001", source));
+            assert_problem(&text, 9, why);
+            assert_problem(&text, 9, "use udp://IP:PORT");
+            assert_problem(&text, 9, "tcp://HOST:PORT");
+            assert_problem(&text, 9, "file:PATH");
+        }
+    }
+
+    #[test]
+    fn unknown_kinds_and_formats_list_the_accepted_words() {
+        let text = format!(
+            "{BASE}{}",
+            radar("r")
+                .replace("\"radar\"", "\"lidar\"")
+                .replace("\"jsonl\"", "\"asterix\"")
+        );
+        assert_problem(&text, 7, "kind = \"lidar\" is not a sensor kind — use one of \"radar\", \"remote_id\", \"adsb\", \"bearing\"");
+        assert_problem(
+            &text,
+            8,
+            "format = \"asterix\" is not an input format — use one of \"jsonl\"",
+        );
+        let unit = format!("{BASE}[[unit]]\nid = \"u\"\nkind = \"mobile\"\n");
+        assert_problem(
+            &unit,
+            7,
+            "is not a unit kind — use one of \"fixed\", \"moving\"",
+        );
+        let zone = format!("{BASE}[[zone]]\nid = \"z\"\nkind = \"nofly\"\n");
+        assert_problem(
+            &zone,
+            7,
+            "is not a zone kind — use one of \"border\", \"restricted\"",
+        );
+        let out =
+            format!("{BASE}[[output]]\nkind = \"cot\"\nwhat = \"everything\"\npath = \"a\"\n");
+        assert_problem(
+            &out,
+            6,
+            "output 1: kind = \"cot\" is not an output kind — use one of \"jsonl\"",
+        );
+        assert_problem(&out, 7, "use one of \"alerts\", \"tracks\"");
+    }
+
+    fn unit(body: &str) -> String {
+        format!("{BASE}[[unit]]\nid = \"p\"\n{body}")
+    }
+
+    #[test]
+    fn a_fixed_unit_needs_exactly_one_shape() {
+        assert_problem(&unit("kind = \"fixed\"\n"), 5, "a fixed unit needs a shape");
+        assert_problem(
+            &unit("kind = \"fixed\"\ncenter = { lat_deg = 31.34, lon_deg = -109.95 }\nradius_m = 10.0\npolygon = [{lat_deg=31.34,lon_deg=-109.95},{lat_deg=31.35,lon_deg=-109.95},{lat_deg=31.35,lon_deg=-109.94}]\n"),
+            10,
+            "has both center and polygon",
+        );
+        assert_problem(
+            &unit("kind = \"fixed\"\ncenter = { lat_deg = 31.34, lon_deg = -109.95 }\n"),
+            5,
+            "a circle needs radius_m",
+        );
+    }
+
+    #[test]
+    fn a_radius_must_be_a_positive_number() {
+        for bad in ["0.0", "-5", "nan", "inf"] {
+            let text = unit(&format!(
+                "kind = \"fixed\"\ncenter = {{ lat_deg = 31.34, lon_deg = -109.95 }}\nradius_m = {bad}\n"
+            ));
+            assert_problem(&text, 9, "unit `p`: radius_m");
+            assert_problem(&text, 9, "must be a finite number > 0");
+        }
+    }
+
+    #[test]
+    fn a_polygon_needs_three_vertices() {
+        let text = unit("kind = \"fixed\"\npolygon = [\n  {lat_deg=31.34,lon_deg=-109.95},\n  {lat_deg=31.35,lon_deg=-109.95},\n]\n");
+        assert_problem(
+            &text,
+            8,
+            "unit `p`: polygon has 2 points — it needs at least 3",
+        );
+    }
+
+    #[test]
+    fn a_moving_unit_needs_radius_and_stale_after_and_no_fixed_shape() {
+        let text = unit("kind = \"moving\"\n");
+        assert_problem(&text, 5, "a moving unit needs stale_after_s");
+        assert_problem(&text, 5, "a moving unit needs radius_m");
+        let text = unit("kind = \"moving\"\nradius_m = 400.0\nstale_after_s = 30.0\ncenter = { lat_deg = 31.34, lon_deg = -109.95 }\n");
+        assert_problem(&text, 10, "a moving unit has no fixed center");
+        let text = unit("kind = \"fixed\"\ncenter = { lat_deg = 31.34, lon_deg = -109.95 }\nradius_m = 10.0\nstale_after_s = 30.0\n");
+        assert_problem(&text, 10, "stale_after_s applies only to moving units");
+    }
+
+    fn zone(body: &str) -> String {
+        format!("{BASE}[[zone]]\nid = \"border\"\nkind = \"border\"\n{body}")
+    }
+
+    #[test]
+    fn a_border_needs_a_home_side_and_exactly_one_line() {
+        let line = "line = [{lat_deg=31.33,lon_deg=-110.0},{lat_deg=31.33,lon_deg=-109.9}]\n";
+        assert_problem(&zone(line), 5, "a border needs home_side");
+        let home = "home_side = { lat_deg = 31.40, lon_deg = -109.95 }\n";
+        assert_problem(&zone(home), 5, "a border needs its line");
+        assert_problem(
+            &zone(&format!("{home}{line}line_file = \"b.geojson\"\n")),
+            10,
+            "has both line and line_file",
+        );
+        assert_problem(
+            &zone(&format!(
+                "{home}line = [{{lat_deg=31.33,lon_deg=-110.0}}]\n"
+            )),
+            9,
+            "line has 1 point — it needs at least 2",
+        );
+        assert_problem(
+            &zone(&format!("{home}{line}polygon = []\n")),
+            10,
+            "polygon does not apply to a border zone",
+        );
+    }
+
+    #[test]
+    fn a_restricted_zone_needs_a_polygon_and_no_border_keys() {
+        let text = format!(
+            "{BASE}[[zone]]\nid = \"nfz\"\nkind = \"restricted\"\nhome_side = {{ lat_deg = 31.40, lon_deg = -109.95 }}\n"
+        );
+        assert_problem(&text, 5, "a restricted zone needs polygon");
+        assert_problem(&text, 8, "home_side does not apply to a restricted zone");
+    }
+
+    #[test]
+    fn a_bad_line_file_is_named_with_its_problem() {
+        let dir = scratch_dir("bad-line-file");
+        let files = [
+            ("missing.geojson", None, "cannot read it"),
+            ("broken.geojson", Some("{ not json"), "is not valid JSON"),
+            (
+                "point.geojson",
+                Some(r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[-110,31]}}"#),
+                "holds no LineString",
+            ),
+            (
+                "multi.geojson",
+                Some(r#"{"type":"MultiLineString","coordinates":[[[-110,31],[-109,31]]]}"#),
+                "holds a MultiLineString",
+            ),
+            (
+                "two.geojson",
+                Some(
+                    r#"{"type":"FeatureCollection","features":[
+                    {"type":"Feature","geometry":{"type":"LineString","coordinates":[[-110,31],[-109,31]]}},
+                    {"type":"Feature","geometry":{"type":"LineString","coordinates":[[-110,32],[-109,32]]}}]}"#,
+                ),
+                "holds 2 LineStrings",
+            ),
+            (
+                "swapped.geojson",
+                Some(r#"{"type":"LineString","coordinates":[[31.33,-110.0],[31.33,-109.9]]}"#),
+                "position 1 [31.33, -110] is not a longitude, latitude pair",
+            ),
+            (
+                "short.geojson",
+                Some(r#"{"type":"LineString","coordinates":[[-110.0,31.33]]}"#),
+                "its LineString has 1 position — a border line needs at least 2",
+            ),
+        ];
+        for (name, content, why) in files {
+            if let Some(c) = content {
+                std::fs::write(dir.join(name), c).expect("write");
+            }
+            let text = zone(&format!(
+                "home_side = {{ lat_deg = 31.40, lon_deg = -109.95 }}\nline_file = \"{name}\"\n"
+            ));
+            let e = parse(&text, &dir.join("site.toml"))
+                .expect_err(name)
+                .to_string();
+            let expected_start = format!(
+                "{}:9:13: zone `border`: line_file \"{name}\" ({}): {why}",
+                dir.join("site.toml").display(),
+                dir.join(name).display()
+            );
+            assert!(
+                e.starts_with(&expected_start),
+                "expected {expected_start:?}\ngot {e}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn user(role: &str, sectors: &str) -> String {
+        format!("{BASE}[[user]]\nname = \"u\"\nrole = \"{role}\"\n{sectors}")
+    }
+
+    #[test]
+    fn users_need_a_known_role_and_known_sectors() {
+        assert_problem(
+            &user("superuser", "sectors = [\"naco\"]\n"),
+            7,
+            "user `u`: role = \"superuser\" is not a role — use one of \"viewer\", \"operator\", \"admin\"",
+        );
+        assert_problem(&user("viewer", "sectors = []\n"), 8, "lists no sectors");
+        assert_problem(&user("operator", ""), 5, "lists no sectors");
+        assert_problem(
+            &user("viewer", "sectors = [\"naco\", \"nacco\"]\n"),
+            8,
+            "sector \"nacco\" is not a sector of this site (neither [site].sector nor any unit's) — use one of \"naco\" or \"*\"",
+        );
+        assert_eq!(
+            ok(&user("viewer", "sectors = [\"*\"]\n")).users[0].sectors,
+            ["*"]
+        );
+    }
+
+    #[test]
+    fn two_outputs_may_not_write_the_same_file() {
+        let out = |path: &str| {
+            format!("[[output]]\nkind = \"jsonl\"\nwhat = \"alerts\"\npath = \"{path}\"\n")
+        };
+        let text = format!(
+            "{BASE}{}{}",
+            out("out/a.jsonl"),
+            out("./out/../out/a.jsonl")
+        );
+        assert_problem(&text, 12, "output 2: path \"./out/../out/a.jsonl\" (/srv/site/./out/../out/a.jsonl) is already written by output 1");
+        let text = format!("{BASE}{}", out("picket.sqlite"));
+        assert_problem(&text, 8, "is already written by the store database");
+    }
+
+    #[test]
+    fn latitudes_and_longitudes_must_be_in_range() {
+        let text = BASE.replace("lat_deg = 31.345", "lat_deg = 95.0");
+        assert_problem(&text, 3, "[site] origin: lat_deg = 95 is outside -90 … 90");
+        let text = format!(
+            "{BASE}{}",
+            radar("r").replace("lon_deg = -109.95", "lon_deg = 190.0")
+        );
+        assert_problem(
+            &text,
+            10,
+            "sensor `r`: position: lon_deg = 190 is outside -180 … 180",
+        );
+        let text = format!(
+            "{BASE}{}",
+            radar("r").replace("lon_deg = -109.95", "lon_deg = -109.95, alt_hae_m = nan")
+        );
+        assert_problem(&text, 10, "alt_hae_m = NaN is outside");
+    }
+
+    #[test]
+    fn a_point_far_from_the_origin_is_caught_as_a_sign_error() {
+        let text = format!(
+            "{BASE}{}",
+            radar("r").replace("lon_deg = -109.95", "lon_deg = 109.95")
+        );
+        assert_problem(&text, 10, "sensor `r`: position is ");
+        assert_problem(&text, 10, "km from [site].origin");
+    }
+
+    #[test]
+    fn api_listen_must_be_an_ip_and_port() {
+        let text = format!("{BASE}[api]\nlisten = \"localhost:8080\"\n");
+        assert_problem(
+            &text,
+            6,
+            "[api] listen = \"localhost:8080\" is not an IP address and port",
+        );
+    }
+
+    #[test]
+    fn bad_overrides_are_rejected_at_their_key() {
+        let text = format!("{BASE}[tracker]\ngate_chi2 = -1.0\nconfirm_hits = 4\nconfirm_window = 3\n[assessment]\nwarning_time_s = 20.0\nimminent_time_s = 40.0\nraise_after = 0\n");
+        assert_problem(
+            &text,
+            6,
+            "[tracker] gate_chi2 = -1 must be a finite number > 0",
+        );
+        assert_problem(
+            &text,
+            8,
+            "confirm_window = 3 is smaller than confirm_hits = 4",
+        );
+        assert_problem(
+            &text,
+            11,
+            "imminent_time_s = 40 is longer than warning_time_s = 20",
+        );
+        assert_problem(&text, 12, "raise_after = 0 must be at least 1");
+        let text = format!("{BASE}[tracker]\nconfirm_hits = -2\n");
+        assert_problem(
+            &text,
+            6,
+            "invalid value: integer `-2`, expected a whole number ≥ 0",
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_in_file_order_not_only_the_first() {
+        let text = format!(
+            "{BASE}{}{}[[user]]\nname = \"u\"\nrole = \"boss\"\nsectors = [\"naco\"]\n",
+            radar("r").replace("udp://0.0.0.0:4001", "udp://nowhere"),
+            radar("r")
+        );
+        let e = err(&text);
+        let lines: Vec<usize> = e
+            .lines()
+            .map(|l| {
+                let rest = l
+                    .strip_prefix(&format!("{FILE}:"))
+                    .unwrap_or_else(|| panic!("{l}"));
+                rest.split(':')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| panic!("{l}"))
+            })
+            .collect();
+        assert_eq!(lines, [9, 12, 19], "{e}");
+    }
+
+    #[test]
+    fn an_unreadable_file_says_so_without_a_line() {
+        let e = load(Path::new("/nonexistent/picket/site.toml")).expect_err("no such file");
+        assert_eq!(e.problems().len(), 1);
+        assert_eq!(e.problems()[0].location, None);
+        assert!(
+            e.to_string()
+                .starts_with("/nonexistent/picket/site.toml: cannot read the config file ("),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        assert_eq!(line_col("a\nbé x", 6), (2, 4));
+        assert_eq!(line_col("abc", 99), (1, 4));
+        assert_eq!(
+            line_col("é", 1),
+            (1, 1),
+            "a split character backs off to its start"
+        );
+    }
+}
+
+/// `docs/config.md` is the user's reference: these tests keep every example in it true.
+#[cfg(test)]
+mod doc_tests {
+    use super::*;
+
+    /// A fenced block of the reference, with the `<!-- check: … -->` marker just before it.
+    struct Block {
+        marker: Option<String>,
+        lang: String,
+        body: String,
+        md_line: usize,
+    }
+
+    fn doc_path() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/config.md")
+    }
+
+    fn blocks() -> Vec<Block> {
+        let text = std::fs::read_to_string(doc_path()).expect("docs/config.md exists");
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        let mut open: Option<Block> = None;
+        for (i, line) in text.lines().enumerate() {
+            if let Some(block) = open.as_mut() {
+                if line.trim_start().starts_with("```") {
+                    out.extend(open.take());
+                } else {
+                    block.body.push_str(line);
+                    block.body.push('\n');
+                }
+            } else if let Some(lang) = line.trim_start().strip_prefix("```") {
+                open = Some(Block {
+                    marker: marker.take(),
+                    lang: lang.trim().to_owned(),
+                    body: String::new(),
+                    md_line: i + 1,
+                });
+            } else if let Some(m) = line.trim().strip_prefix("<!-- check:") {
+                marker = Some(m.trim_end_matches("-->").trim().to_owned());
+            } else if !line.trim().is_empty() {
+                marker = None;
+            }
+        }
+        assert!(open.is_none(), "docs/config.md ends inside a fenced block");
+        out
+    }
+
+    const DOC_BASE: &str = "[site]
+name = \"Doc site\"
+origin = { lat_deg = 31.345, lon_deg = -109.948, alt_hae_m = 1400.0 }
+sector = \"naco\"
+";
+
+    #[test]
+    fn every_toml_example_in_the_reference_is_accepted() {
+        let mut checked = 0;
+        for b in blocks()
+            .iter()
+            .filter(|b| b.lang == "toml" && b.marker.is_none())
+        {
+            // Fragments are checked as part of a file that has a [site] table.
+            let text = if b.body.contains("[site]") {
+                b.body.clone()
+            } else {
+                format!("{DOC_BASE}{}", b.body)
+            };
+            if let Err(e) = parse(&text, Path::new("/srv/site/site.toml")) {
+                panic!("docs/config.md block at line {}:\n{e}", b.md_line);
+            }
+            checked += 1;
+        }
+        assert!(checked >= 15, "only {checked} toml blocks found");
+    }
+
+    #[test]
+    fn the_error_examples_in_the_reference_are_what_picket_prints() {
+        let all = blocks();
+        let mut compared = 0;
+        for input in &all {
+            let Some(name) = input
+                .marker
+                .as_deref()
+                .and_then(|m| m.strip_prefix("error "))
+            else {
+                continue;
+            };
+            let expected = all
+                .iter()
+                .find(|b| b.marker.as_deref() == Some(&format!("output {name}")))
+                .unwrap_or_else(|| panic!("no `output {name}` block for `error {name}`"));
+            let got = parse(&input.body, Path::new("site.toml"))
+                .expect_err("an error example must be rejected")
+                .to_string();
+            assert_eq!(
+                got,
+                expected.body.trim_end(),
+                "docs/config.md line {}: update the documented output",
+                expected.md_line
+            );
+            compared += 1;
+        }
+        assert!(compared >= 2, "only {compared} error examples found");
+    }
+
+    #[test]
+    fn the_summary_in_the_reference_is_what_picket_prints() {
+        let b = blocks()
+            .into_iter()
+            .find(|b| b.marker.as_deref() == Some("summary examples/naco.toml"))
+            .expect("a summary example");
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let c = load(&examples.join("naco.toml")).unwrap_or_else(|e| panic!("{e}"));
+        // The reference shows paths as they are when run from the repository root.
+        let got = c
+            .summary()
+            .replace(&format!("{}/", examples.display()), "examples/");
+        assert_eq!(got, b.body.trim_end());
+    }
+}

@@ -1,4 +1,212 @@
-//! The `picket` binary.
-#[allow(dead_code)]
+//! `picket`: counter-drone early warning. The binary is glue: arguments, the site config,
+//! wiring the pipeline, the store and the API together.
+
 mod config;
-fn main() {}
+mod wiring;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "picket", version, about = "Counter-drone early warning: ingest, fuse, assess, warn.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+/// Playback speed: a factor of real time, or `max`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Speed {
+    Max,
+    Times(f64),
+}
+
+fn parse_speed(s: &str) -> Result<Speed, String> {
+    if s.eq_ignore_ascii_case("max") {
+        return Ok(Speed::Max);
+    }
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 10_000.0 => Ok(Speed::Times(v)),
+        _ => Err(format!("`{s}` is not a speed: use a factor of real time in (0, 10000] (e.g. 1, 4, 0.5) or `max`")),
+    }
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the built-in border scenario through the whole pipeline and serve the console.
+    Demo {
+        /// Playback speed: a factor of real time (1 = real time) or `max`.
+        #[arg(long, default_value = "1", value_parser = parse_speed)]
+        speed: Speed,
+        /// Do not serve the console; exit when the scenario ends.
+        #[arg(long)]
+        no_serve: bool,
+        /// Write every alert lifecycle event as JSON lines to FILE (docs/alerts.md).
+        #[arg(long, value_name = "FILE")]
+        alerts_out: Option<PathBuf>,
+        /// Write every confirmed track update as JSON lines to FILE (docs/tracks.md).
+        #[arg(long, value_name = "FILE")]
+        tracks_out: Option<PathBuf>,
+        /// Address the console listens on (port 0 = any free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Store file (default: a new file in the system's temporary directory).
+        #[arg(long, value_name = "FILE")]
+        store: Option<PathBuf>,
+        /// Seed of the scenario's randomness (sensor noise, clutter, birds).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Directory of the console's files (default: `web/` of this checkout).
+        #[arg(long, value_name = "DIR")]
+        web_root: Option<PathBuf>,
+        /// Data time of the scenario's start, RFC 3339 (default: now, to the second).
+        #[arg(long, value_name = "TIME")]
+        start: Option<String>,
+    },
+    /// Run a site from its config file with live inputs, until Ctrl-C.
+    Run {
+        /// The site config (TOML, docs/config.md).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Also write alerts as JSON lines to FILE.
+        #[arg(long, value_name = "FILE")]
+        alerts_out: Option<PathBuf>,
+        /// Also write tracks as JSON lines to FILE.
+        #[arg(long, value_name = "FILE")]
+        tracks_out: Option<PathBuf>,
+    },
+    /// Run a site's recorded feeds (its `file:` sources) through the pipeline.
+    Replay {
+        /// The site config; every sensor's source must be a `file:`.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Playback speed: a factor of real time or `max`.
+        #[arg(long, default_value = "max", value_parser = parse_speed)]
+        speed: Speed,
+        /// Also write alerts as JSON lines to FILE.
+        #[arg(long, value_name = "FILE")]
+        alerts_out: Option<PathBuf>,
+        /// Also write tracks as JSON lines to FILE.
+        #[arg(long, value_name = "FILE")]
+        tracks_out: Option<PathBuf>,
+        /// Store file for the replay (default: in memory, discarded).
+        #[arg(long, value_name = "FILE")]
+        store: Option<PathBuf>,
+    },
+    /// Validate a site config without starting anything.
+    CheckConfig {
+        /// The site config.
+        file: PathBuf,
+    },
+    /// Write the built-in scenario's sensor feeds (one JSON-lines file per sensor) and its ground truth.
+    Scenario {
+        /// Directory to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Seed of the scenario's randomness.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Data time of the scenario's start (RFC 3339).
+        #[arg(long, default_value = "2026-01-01T12:00:00Z")]
+        start: String,
+    },
+    /// Issue a new API token for a user named in the site config (printed once).
+    Token {
+        /// The site config.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The user (a `[[user]]` of the config).
+        #[arg(long)]
+        user: String,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PICKET_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,picket=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Cmd::CheckConfig { file } => match config::load(&file) {
+            Ok(c) => {
+                println!("{}: OK\n{}", file.display(), c.summary());
+                Ok(())
+            }
+            Err(e) => bail!("{e}"),
+        },
+        Cmd::Scenario { out, seed, start } => {
+            let start = picket_core::Timestamp::parse_rfc3339(&start).context("--start")?;
+            wiring::write_scenario(&out, seed, start)
+        }
+        Cmd::Token { config, user } => {
+            let site = config::load(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
+            wiring::issue_user_token(&site, &user)
+        }
+        Cmd::Demo {
+            speed,
+            no_serve,
+            alerts_out,
+            tracks_out,
+            listen,
+            store,
+            seed,
+            web_root,
+            start,
+        } => runtime()?.block_on(wiring::demo(wiring::DemoArgs {
+            start: start
+                .map(|s| picket_core::Timestamp::parse_rfc3339(&s))
+                .transpose()
+                .context("--start")?,
+            speed,
+            serve: !no_serve,
+            alerts_out,
+            tracks_out,
+            listen,
+            store,
+            seed,
+            web_root,
+        })),
+        Cmd::Run {
+            config,
+            alerts_out,
+            tracks_out,
+        } => {
+            let site = config::load(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
+            runtime()?.block_on(wiring::run_site(site, alerts_out, tracks_out))
+        }
+        Cmd::Replay {
+            config,
+            speed,
+            alerts_out,
+            tracks_out,
+            store,
+        } => {
+            let site = config::load(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
+            runtime()?.block_on(wiring::replay(site, speed, alerts_out, tracks_out, store))
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}

@@ -1,2 +1,250 @@
-//! The pipeline runtime: inputs, fusion, assessment, alerting, store and outputs as tasks joined by bounded channels.
+//! The pipeline runtime: inputs → fusion → assessment → alerting → store and outputs, as
+//! tasks joined by bounded channels (backpressure, never unbounded queues), with clean
+//! shutdown and per-stage counters.
+//!
+//! Owns: the stage tasks, the store thread, the JSON-lines output sinks, the live picture
+//! ([`LiveState`]) and the event stream the API serves. Not for: protocol details (codecs
+//! decode), algorithms (fusion and assessment crates), the config file format (the binary).
+//!
+//! Time: in playback (demo, replay) fusion steps are driven by data time only, so a replay
+//! gives exactly the live result; in live mode a watermark from the wall clock lets fusion
+//! step when sensors are quiet.
 #![deny(missing_docs)]
+
+mod inputs;
+pub mod metrics;
+mod stages;
+pub mod state;
+
+pub use picket_assess::AlertError;
+pub use inputs::{Pace, PlaybackLine, Source};
+pub use metrics::Metrics;
+pub use stages::{AckError, Command};
+pub use state::{Event, LiveState, SensorInfo, SharedState, SiteModel, TrackView, UnitView};
+
+use picket_assess::AssessConfig;
+use picket_fusion::TrackerConfig;
+use picket_obsjson::SensorContext;
+use picket_store::Store;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinHandle;
+
+/// Where a pipeline's data comes from.
+#[derive(Clone, Debug)]
+pub enum Feed {
+    /// Live inputs, one per sensor.
+    Live(Vec<(picket_core::SensorId, Source)>),
+    /// A time-ordered recorded or simulated feed.
+    Playback {
+        /// The lines, in time order.
+        lines: Vec<PlaybackLine>,
+        /// How fast.
+        pace: Pace,
+    },
+}
+
+/// A JSON-lines file output.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutputSink {
+    /// Every alert lifecycle event, one JSON object per line (`docs/alerts.md`).
+    AlertsJsonl(PathBuf),
+    /// Every confirmed track update and deletion, one JSON object per line (`docs/tracks.md`).
+    TracksJsonl(PathBuf),
+}
+
+/// Everything a pipeline needs.
+#[derive(Clone, Debug)]
+pub struct PipelineConfig {
+    /// The site.
+    pub site: SiteModel,
+    /// Tracker settings.
+    pub tracker: TrackerConfig,
+    /// Assessment and alerting settings.
+    pub assess: AssessConfig,
+    /// The inputs.
+    pub feed: Feed,
+    /// File outputs.
+    pub outputs: Vec<OutputSink>,
+    /// Fusion steps this often in data time, seconds.
+    pub step_period_s: f64,
+    /// Live mode: hold data this long for late arrivals before stepping, seconds.
+    pub reorder_window_s: f64,
+    /// Capacity of each bounded channel between stages.
+    pub channel_capacity: usize,
+}
+
+impl PipelineConfig {
+    /// Defaults for everything but the site and the feed.
+    pub fn new(site: SiteModel, feed: Feed) -> Self {
+        PipelineConfig {
+            site,
+            tracker: TrackerConfig::default(),
+            assess: AssessConfig::default(),
+            feed,
+            outputs: Vec::new(),
+            step_period_s: 0.5,
+            reorder_window_s: 1.0,
+            channel_capacity: 1024,
+        }
+    }
+}
+
+/// Why a pipeline could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// An output file could not be created.
+    #[error("cannot create output `{path}`: {source} (check the directory exists and is writable)")]
+    Output {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A setting is out of range.
+    #[error("invalid setting: {0}")]
+    Setting(String),
+}
+
+/// A running pipeline: handles for the API and for waiting on the end.
+pub struct Pipeline {
+    /// The live picture.
+    pub state: SharedState,
+    /// Commands to the alerting stage (acknowledgements).
+    pub commands: mpsc::Sender<Command>,
+    /// The live event stream.
+    pub events: broadcast::Sender<Arc<Event>>,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    tasks: Vec<JoinHandle<()>>,
+    store_thread: std::thread::JoinHandle<()>,
+    inputs_done: watch::Receiver<bool>,
+}
+
+impl Pipeline {
+    /// Resolves when every input has ended and fusion and assessment have processed all of it
+    /// (alerts stored and published). The pipeline keeps serving commands afterwards.
+    pub async fn inputs_finished(&mut self) {
+        let _ = self.inputs_done.wait_for(|d| *d).await;
+    }
+    /// Wait for every task to end (after shutdown, or after the inputs end when there is no
+    /// command sender left), then for the store to flush.
+    pub async fn join(self) {
+        drop(self.commands);
+        drop(self.events);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        let _ = tokio::task::spawn_blocking(move || self.store_thread.join()).await;
+    }
+}
+
+/// Build and start a pipeline. `shutdown` turning true stops the inputs; the rest drains.
+pub fn start(
+    config: PipelineConfig,
+    store: Box<dyn Store>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<Pipeline, PipelineError> {
+    if !(config.step_period_s > 0.0 && config.step_period_s <= 10.0) {
+        return Err(PipelineError::Setting(format!(
+            "step period {} s must be in (0, 10]",
+            config.step_period_s
+        )));
+    }
+    let speed = match &config.feed {
+        Feed::Playback {
+            pace: Pace::Speed(s),
+            ..
+        } => *s,
+        Feed::Playback { pace: Pace::Max, .. } => 0.0,
+        Feed::Live(_) => 1.0,
+    };
+    let metrics = Arc::new(Metrics::default());
+    let state: SharedState = Arc::new(RwLock::new(LiveState::new(config.site.clone(), speed)));
+    let (events, _) = broadcast::channel::<Arc<Event>>(4096);
+    let cap = config.channel_capacity.max(1);
+    let (ingest_tx, ingest_rx) = mpsc::channel(cap);
+    let (step_tx, step_rx) = mpsc::channel(cap);
+    let (cmd_tx, cmd_rx) = mpsc::channel(64);
+    let (inputs_done_tx, inputs_done_rx) = watch::channel(false);
+    let (store_tx, store_thread) = stages::spawn_store(store, cap, metrics.clone());
+    let (sinks, sink_tasks) = stages::open_sinks(&config.outputs, cap, metrics.clone())?;
+
+    let decoder = |id: &picket_core::SensorId| {
+        let info = config.site.sensors.iter().find(|s| &s.id == id);
+        inputs::LineDecoder::new(
+            SensorContext {
+                sensor_id: id.clone(),
+                position: info.and_then(|s| s.position),
+            },
+            metrics.clone(),
+            state.clone(),
+        )
+    };
+    let mut tasks = Vec::new();
+    let live = matches!(config.feed, Feed::Live(_));
+    match &config.feed {
+        Feed::Live(list) => {
+            for (id, source) in list {
+                tasks.push(tokio::spawn(inputs::run_live(
+                    decoder(id),
+                    source.clone(),
+                    ingest_tx.clone(),
+                    shutdown.clone(),
+                    events.clone(),
+                )));
+            }
+            tasks.push(tokio::spawn(stages::watermark(
+                ingest_tx.clone(),
+                config.reorder_window_s,
+                shutdown.clone(),
+            )));
+            tasks.push(tokio::spawn(stages::watchdog(
+                config.site.sensors.clone(),
+                state.clone(),
+                events.clone(),
+                metrics.clone(),
+                shutdown.clone(),
+            )));
+        }
+        Feed::Playback { lines, pace } => {
+            let decoders = config.site.sensors.iter().map(|s| decoder(&s.id)).collect();
+            tasks.push(tokio::spawn(inputs::run_playback(
+                decoders,
+                lines.clone(),
+                *pace,
+                ingest_tx.clone(),
+                shutdown.clone(),
+            )));
+        }
+    }
+    drop(ingest_tx);
+    let fusion = stages::FusionStage::new(
+        &config,
+        if live { config.reorder_window_s } else { 0.0 },
+        metrics.clone(),
+    );
+    tasks.push(tokio::spawn(fusion.run(ingest_rx, step_tx, store_tx.clone())));
+    let assess = stages::AssessStage::new(
+        &config,
+        state.clone(),
+        events.clone(),
+        store_tx,
+        sinks,
+        metrics.clone(),
+        inputs_done_tx,
+    );
+    tasks.push(tokio::spawn(assess.run(step_rx, cmd_rx)));
+    // Sinks end after the assessment stage drops their senders; join them last.
+    tasks.extend(sink_tasks);
+    Ok(Pipeline {
+        state,
+        commands: cmd_tx,
+        events,
+        metrics,
+        tasks,
+        store_thread,
+        inputs_done: inputs_done_rx,
+    })
+}

@@ -1,0 +1,675 @@
+//! The assessor: per-track memory, unit positions, and the threat of each track to each unit.
+
+use crate::classify::{classify, ClassEvidence, ClassInputs, Classification, SpeedEvidence};
+use crate::geometry::{closest_approach, closest_approach_turning};
+use crate::words;
+use crate::AssessConfig;
+use picket_core::{
+    BorderLine, Enu, GeoPoint, Identity, LocalFrame, ProtectedUnit, TargetClass, ThreatLevel,
+    Timestamp, Track, TrackId, TrackStatus, UnitId, UnitKind, UnitPosition, UnitState, Zone,
+    ZoneKind,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+
+/// A track descending faster than this (m/s) toward a unit within [`DIVE_RANGE_M`] is at
+/// least a warning.
+const DIVE_VERTICAL_SPEED_MPS: f64 = -3.0;
+/// Range within which a dive counts, metres.
+const DIVE_RANGE_M: f64 = 1_000.0;
+/// Below this closing speed (m/s, either way) the range is "holding".
+const HOLDING_MPS: f64 = 0.5;
+/// A track is not extrapolated more than this far from its last estimate, seconds; older
+/// tracks are not assessed (fusion should have deleted them).
+const MAX_EXTRAPOLATION_S: f64 = 30.0;
+/// Memory of a track not updated for this long is dropped even without a Deleted snapshot.
+const FORGET_AFTER_S: f64 = 600.0;
+/// Course history kept per track to recognise circling, seconds.
+const TURN_WINDOW_S: f64 = 60.0;
+/// The current turn rate is measured over at least this long, seconds.
+const TURN_RATE_SPAN_S: f64 = 5.0;
+/// Slower than this (m/s) a course means nothing (hover, drift).
+const MIN_COURSE_SPEED_MPS: f64 = 2.0;
+/// A track turning at least this fast (°/s) ...
+const MIN_TURN_RATE_DPS: f64 = 2.5;
+/// ... that has turned at least this far the same way within the window is circling, and its
+/// path is predicted along the turn rather than along a straight line. A weave (turns both
+/// ways) or a single turn onto a new heading does not qualify, so an evasive or re-aimed
+/// attacker is still predicted straight.
+const MIN_CIRCLING_TURN_DEG: f64 = 120.0;
+/// Course samples kept per track (bounded whatever the update rate) and their spacing.
+const HISTORY_CAP: usize = 128;
+const HISTORY_MIN_SPACING_S: f64 = 0.5;
+
+/// The protected site: its local frame, its units and its zones.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Site {
+    /// The local ENU frame all geometry is done in.
+    pub frame: LocalFrame,
+    /// Protected units (fixed posts and moving patrols).
+    pub units: Vec<ProtectedUnit>,
+    /// Zones; `Border` zones are used to report crossings and which side a pilot stands on.
+    pub zones: Vec<Zone>,
+}
+
+/// The threat one track poses to one unit at one time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Threat {
+    /// The track.
+    pub track_id: TrackId,
+    /// The unit.
+    pub unit_id: UnitId,
+    /// How bad.
+    pub level: ThreatLevel,
+    /// What the track is believed to be.
+    pub class: TargetClass,
+    /// True when the track carries no Remote ID / ADS-B identity.
+    pub dark: bool,
+    /// Where the track is (extrapolated to the assessment time).
+    pub position: GeoPoint,
+    /// Horizontal distance from unit to track, metres.
+    pub range_m: f64,
+    /// Compass bearing from the unit to the track, degrees.
+    pub bearing_deg: f64,
+    /// Rate at which the range shrinks, m/s (negative when opening).
+    pub closing_speed_mps: f64,
+    /// Predicted closest horizontal distance within the horizon, metres.
+    pub closest_approach_m: f64,
+    /// Seconds until the closest approach, in `[0, horizon]`.
+    pub time_to_closest_approach_s: f64,
+    /// Why, in an officer's words, most important first.
+    pub reasons: Vec<String>,
+}
+
+/// A border crossing remembered for a track.
+#[derive(Clone, Copy, Debug)]
+struct Crossing {
+    time: Timestamp,
+    course_deg: f64,
+}
+
+#[derive(Clone, Debug)]
+struct TrackMemory {
+    last: Track,
+    /// Last snapshot position in the site frame (for crossings between successive snapshots).
+    last_enu: Enu,
+    /// Recent courses over ground (degrees), oldest first; emptied when the track slows
+    /// below [`MIN_COURSE_SPEED_MPS`] so turns are never measured across a hover.
+    courses: VecDeque<(Timestamp, f64)>,
+    crossing: Option<Crossing>,
+    evidence: ClassEvidence,
+    speed: SpeedEvidence,
+    /// Identity is kept once seen: fusion may drop it on a snapshot without a cooperative report.
+    identity: Option<Identity>,
+    operator: Option<GeoPoint>,
+}
+
+impl TrackMemory {
+    fn classification(&self) -> Classification {
+        classify(&ClassInputs {
+            identity: self.identity.as_ref(),
+            evidence: &self.evidence,
+            sustained_fast_mps: self.speed.sustained_fast_mps,
+            callsign: self.last.callsign.as_deref(),
+        })
+    }
+
+    /// The turn rate (°/s, clockwise positive) when the track is circling, else `None`.
+    fn circling_turn_rate_dps(&self) -> Option<f64> {
+        let &(t_now, _) = self.courses.back()?;
+        let n = self.courses.len();
+        // Signed turn between successive samples, accumulated from the newest backwards.
+        let mut total = 0.0;
+        let mut rate = None;
+        for i in (1..n).rev() {
+            let (ta, ca) = self.courses[i - 1];
+            let (_, cb) = self.courses[i];
+            total += wrap_deg(cb - ca);
+            let span = t_now.seconds_since(ta);
+            if rate.is_none() && span >= TURN_RATE_SPAN_S {
+                rate = Some(total / span);
+            }
+        }
+        let rate = rate?;
+        (rate.abs() >= MIN_TURN_RATE_DPS
+            && total.abs() >= MIN_CIRCLING_TURN_DEG
+            && rate.signum() == total.signum())
+        .then_some(rate)
+    }
+}
+
+/// An angle difference brought into (−180°, 180°].
+fn wrap_deg(d: f64) -> f64 {
+    let w = d.rem_euclid(360.0);
+    if w > 180.0 {
+        w - 360.0
+    } else {
+        w
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct UnitReport {
+    time: Timestamp,
+    position: Enu,
+    velocity_enu_mps: [f64; 3],
+}
+
+#[derive(Clone, Debug)]
+struct PreparedUnit {
+    unit: ProtectedUnit,
+    /// Reference position of a fixed unit; `None` for moving units (and empty polygons).
+    fixed: Option<Enu>,
+    radius_m: f64,
+}
+
+struct PreparedBorder {
+    line: BorderLine,
+    name: String,
+}
+
+/// Keeps per-track history and unit positions; scores every live confirmed track against
+/// every unit.
+pub struct Assessor {
+    site: Site,
+    config: AssessConfig,
+    units: Vec<PreparedUnit>,
+    unit_index: BTreeMap<UnitId, usize>,
+    reports: BTreeMap<UnitId, UnitReport>,
+    borders: Vec<PreparedBorder>,
+    tracks: BTreeMap<TrackId, TrackMemory>,
+}
+
+fn finite3(v: &[f64; 3]) -> bool {
+    v.iter().all(|x| x.is_finite())
+}
+
+impl Assessor {
+    /// An assessor for `site`.
+    pub fn new(site: Site, config: AssessConfig) -> Self {
+        let units: Vec<PreparedUnit> = site
+            .units
+            .iter()
+            .map(|u| {
+                let r = u.radius_m(&site.frame);
+                PreparedUnit {
+                    unit: u.clone(),
+                    fixed: u.fixed_position_enu(&site.frame),
+                    radius_m: if r.is_finite() { r.max(0.0) } else { 0.0 },
+                }
+            })
+            .collect();
+        let mut unit_index = BTreeMap::new();
+        for (i, u) in units.iter().enumerate() {
+            // The first unit with an id wins; a duplicate id is a config error caught upstream.
+            unit_index.entry(u.unit.id.clone()).or_insert(i);
+        }
+        let borders = site
+            .zones
+            .iter()
+            .filter(|z| z.kind == ZoneKind::Border)
+            .map(|z| PreparedBorder {
+                line: BorderLine::new(z, &site.frame),
+                name: z.name.clone(),
+            })
+            .collect();
+        Assessor {
+            site,
+            config,
+            units,
+            unit_index,
+            reports: BTreeMap::new(),
+            borders,
+            tracks: BTreeMap::new(),
+        }
+    }
+
+    /// The site being protected.
+    pub fn site(&self) -> &Site {
+        &self.site
+    }
+
+    /// A moving unit reports its position. Velocity is estimated from successive reports.
+    /// Reports for unknown or fixed units, invalid positions and out-of-order reports are
+    /// ignored.
+    pub fn update_unit_position(&mut self, p: &UnitPosition) {
+        let Some(&i) = self.unit_index.get(&p.unit_id) else {
+            return;
+        };
+        let UnitKind::Moving { stale_after, .. } = &self.units[i].unit.kind else {
+            return;
+        };
+        if !p.position.is_valid() {
+            return;
+        }
+        let position = self.site.frame.to_enu(&p.position);
+        let velocity = match self.reports.get(&p.unit_id) {
+            Some(prev) if p.time < prev.time => return,
+            Some(prev) => {
+                let dt = p.time.seconds_since(prev.time);
+                if dt < 0.2 {
+                    // Same instant (or nearly): a correction, not motion.
+                    prev.velocity_enu_mps
+                } else if dt > stale_after.as_secs_f64() {
+                    // Average over a long gap says nothing about the speed now.
+                    [0.0; 3]
+                } else {
+                    [
+                        (position.east_m - prev.position.east_m) / dt,
+                        (position.north_m - prev.position.north_m) / dt,
+                        (position.up_m - prev.position.up_m) / dt,
+                    ]
+                }
+            }
+            None => [0.0; 3],
+        };
+        self.reports.insert(
+            p.unit_id.clone(),
+            UnitReport {
+                time: p.time,
+                position,
+                velocity_enu_mps: if finite3(&velocity) {
+                    velocity
+                } else {
+                    [0.0; 3]
+                },
+            },
+        );
+    }
+
+    /// Track snapshots from fusion, in time order. Deleted tracks are forgotten; tentative
+    /// ones are remembered (for crossings and class evidence) but not assessed.
+    pub fn update_tracks(&mut self, tracks: &[Track]) {
+        for t in tracks {
+            if t.status == TrackStatus::Deleted {
+                self.tracks.remove(&t.id);
+                continue;
+            }
+            if !t.position.is_valid() || !finite3(&t.velocity_enu_mps) {
+                continue;
+            }
+            let enu = self.site.frame.to_enu(&t.position);
+            match self.tracks.get_mut(&t.id) {
+                None => {
+                    let mut m = TrackMemory {
+                        last: t.clone(),
+                        last_enu: enu,
+                        courses: VecDeque::new(),
+                        crossing: None,
+                        evidence: ClassEvidence::default(),
+                        speed: SpeedEvidence::default(),
+                        identity: None,
+                        operator: None,
+                    };
+                    absorb(&mut m, t, enu);
+                    self.tracks.insert(t.id, m);
+                }
+                Some(m) => {
+                    if t.time < m.last.time {
+                        continue;
+                    }
+                    if t.time > m.last.time {
+                        if let Some(c) =
+                            crossing(&self.borders, m.last.time, &m.last_enu, t.time, &enu)
+                        {
+                            m.crossing = Some(c);
+                        }
+                    }
+                    absorb(m, t, enu);
+                }
+            }
+        }
+    }
+
+    /// What a remembered track is believed to be.
+    pub fn classification(&self, track: TrackId) -> Option<Classification> {
+        self.tracks.get(&track).map(TrackMemory::classification)
+    }
+
+    /// Every unit's state at `now` in site order: `None` for a moving unit with no report
+    /// yet. A stale moving unit keeps its last reported position and zero velocity (that is
+    /// what assessment uses), with `stale` set.
+    pub fn unit_states(&self, now: Timestamp) -> Vec<(UnitId, Option<UnitState>)> {
+        self.units
+            .iter()
+            .map(|u| (u.unit.id.clone(), self.unit_state(u, now).map(|s| s.0)))
+            .collect()
+    }
+
+    /// The state of one unit at `now` and, for a moving unit, the age of its last report.
+    fn unit_state(&self, u: &PreparedUnit, now: Timestamp) -> Option<(UnitState, Option<f64>)> {
+        match &u.unit.kind {
+            UnitKind::Fixed { .. } => u.fixed.map(|position_enu| {
+                (
+                    UnitState {
+                        position_enu,
+                        velocity_enu_mps: [0.0; 3],
+                        radius_m: u.radius_m,
+                        stale: false,
+                    },
+                    None,
+                )
+            }),
+            UnitKind::Moving { stale_after, .. } => {
+                let r = self.reports.get(&u.unit.id)?;
+                let age_s = now.seconds_since(r.time);
+                let stale = u.unit.is_stale(r.time, now);
+                let (position_enu, velocity_enu_mps) = if stale {
+                    (r.position, [0.0; 3])
+                } else {
+                    let dt = age_s.clamp(0.0, stale_after.as_secs_f64());
+                    let v = r.velocity_enu_mps;
+                    (
+                        Enu::new(
+                            r.position.east_m + v[0] * dt,
+                            r.position.north_m + v[1] * dt,
+                            r.position.up_m + v[2] * dt,
+                        ),
+                        v,
+                    )
+                };
+                Some((
+                    UnitState {
+                        position_enu,
+                        velocity_enu_mps,
+                        radius_m: u.radius_m,
+                        stale,
+                    },
+                    Some(age_s),
+                ))
+            }
+        }
+    }
+
+    /// Assess every live confirmed track against every unit at data time `now` (tracks and
+    /// moving units are extrapolated to `now`). Returns one threat per (track, unit), Info
+    /// ones included, ordered by track then unit (site order).
+    pub fn assess(&mut self, now: Timestamp) -> Vec<Threat> {
+        self.tracks
+            .retain(|_, m| now.seconds_since(m.last.time) <= FORGET_AFTER_S);
+        let units: Vec<(usize, UnitState, Option<f64>)> = self
+            .units
+            .iter()
+            .enumerate()
+            .filter_map(|(i, u)| self.unit_state(u, now).map(|(s, age)| (i, s, age)))
+            .collect();
+        let mut out = Vec::new();
+        for (id, m) in &self.tracks {
+            if m.last.status != TrackStatus::Confirmed || m.last.hits < self.config.min_track_hits {
+                continue;
+            }
+            let age = now.seconds_since(m.last.time);
+            if age > MAX_EXTRAPOLATION_S {
+                continue;
+            }
+            let dt = age.max(-MAX_EXTRAPOLATION_S);
+            let v = m.last.velocity_enu_mps;
+            let pos = Enu::new(
+                m.last_enu.east_m + v[0] * dt,
+                m.last_enu.north_m + v[1] * dt,
+                m.last_enu.up_m + v[2] * dt,
+            );
+            let ctx = TrackContext {
+                id: *id,
+                memory: m,
+                class: m.classification(),
+                position_enu: pos,
+                position: self.site.frame.to_geo(&pos),
+                turn_rate_dps: m.circling_turn_rate_dps(),
+                now,
+            };
+            for (i, state, age) in &units {
+                out.push(self.threat(&ctx, &self.units[*i], state, *age));
+            }
+        }
+        out
+    }
+
+    fn threat(
+        &self,
+        t: &TrackContext<'_>,
+        unit: &PreparedUnit,
+        s: &UnitState,
+        report_age_s: Option<f64>,
+    ) -> Threat {
+        let cfg = &self.config;
+        let tv = t.memory.last.velocity_enu_mps;
+        let rel = [
+            t.position_enu.east_m - s.position_enu.east_m,
+            t.position_enu.north_m - s.position_enu.north_m,
+        ];
+        let rel_v = [tv[0] - s.velocity_enu_mps[0], tv[1] - s.velocity_enu_mps[1]];
+        let range_m = rel[0].hypot(rel[1]);
+        let closing_speed_mps = if range_m > 1e-6 {
+            -(rel[0] * rel_v[0] + rel[1] * rel_v[1]) / range_m
+        } else {
+            0.0
+        };
+        let cpa = match t.turn_rate_dps {
+            Some(w) => closest_approach_turning(
+                rel,
+                [tv[0], tv[1]],
+                [s.velocity_enu_mps[0], s.velocity_enu_mps[1]],
+                w,
+                cfg.horizon_s,
+            ),
+            None => closest_approach(rel, rel_v, cfg.horizon_s),
+        };
+        let bearing_deg = s.position_enu.bearing_to_deg(&t.position_enu);
+        let vertical_mps = tv[2];
+        let radius = s.radius_m;
+
+        let mut level = if range_m <= radius
+            || (cpa.distance_m <= radius && cpa.time_s <= cfg.imminent_time_s)
+        {
+            ThreatLevel::Imminent
+        } else if cpa.distance_m <= radius && cpa.time_s <= cfg.warning_time_s {
+            ThreatLevel::Warning
+        } else if cpa.distance_m <= radius + cfg.caution_margin_m {
+            ThreatLevel::Caution
+        } else {
+            ThreatLevel::Info
+        };
+        let diving = vertical_mps < DIVE_VERTICAL_SPEED_MPS;
+        if diving
+            && range_m <= DIVE_RANGE_M
+            && (closing_speed_mps > HOLDING_MPS || range_m <= radius)
+        {
+            level = level.max(ThreatLevel::Warning);
+        }
+        // Only drones and unknowns are alerted; birds and manned aircraft are shown, not raised.
+        let alertable = matches!(t.class.class, TargetClass::Drone | TargetClass::Unknown);
+        if !alertable {
+            level = ThreatLevel::Info;
+        }
+
+        let name = &unit.unit.name;
+        let mut reasons = vec![label(&t.class, t.memory.identity.as_ref())];
+        if range_m <= radius {
+            reasons.push(format!(
+                "inside the {} radius of {name} ({} {})",
+                words::distance(radius),
+                words::distance(range_m),
+                words::compass(bearing_deg)
+            ));
+        } else {
+            let motion = if closing_speed_mps > HOLDING_MPS {
+                format!("closing {}", words::speed(closing_speed_mps))
+            } else if closing_speed_mps < -HOLDING_MPS {
+                format!("opening {}", words::speed(closing_speed_mps))
+            } else {
+                "holding range".to_owned()
+            };
+            reasons.push(format!(
+                "{} {} of {name}, {motion}",
+                words::distance(range_m),
+                words::compass(bearing_deg)
+            ));
+        }
+        if cpa.time_s >= 1.0 {
+            reasons.push(format!(
+                "closest approach {} in {}",
+                words::distance(cpa.distance_m),
+                words::eta(cpa.time_s)
+            ));
+        } else if closing_speed_mps < -HOLDING_MPS {
+            reasons.push("closest approach over, moving away".to_owned());
+        }
+        if diving {
+            reasons.push(format!("diving {}", words::speed(vertical_mps)));
+        }
+        if s.stale {
+            reasons.push(format!(
+                "patrol position stale (last report {} ago)",
+                words::ago(report_age_s.unwrap_or(0.0))
+            ));
+        }
+        if let Some(c) = t.memory.crossing {
+            reasons.push(format!(
+                "crossed the border {} {} ago",
+                words::bound(c.course_deg),
+                words::ago(t.now.seconds_since(c.time))
+            ));
+        }
+        if let Some(op) = t.memory.operator.filter(GeoPoint::is_valid) {
+            reasons.push(self.pilot_words(&op, s));
+        }
+        if let Some(w) = t.turn_rate_dps {
+            reasons.push(format!(
+                "circling, turning {:.0}°/s {} (predicted along its turn)",
+                w.abs(),
+                if w > 0.0 { "right" } else { "left" }
+            ));
+        }
+        reasons.extend(t.class.reasons.iter().cloned());
+
+        Threat {
+            track_id: t.id,
+            unit_id: unit.unit.id.clone(),
+            level,
+            class: t.class.class,
+            dark: t.class.dark,
+            position: t.position,
+            range_m,
+            bearing_deg,
+            closing_speed_mps,
+            closest_approach_m: cpa.distance_m,
+            time_to_closest_approach_s: cpa.time_s,
+            reasons,
+        }
+    }
+
+    fn pilot_words(&self, op: &GeoPoint, s: &UnitState) -> String {
+        let p = self.site.frame.to_enu(op);
+        let mut w = format!(
+            "pilot {} {}",
+            words::distance(s.position_enu.horizontal_distance_m(&p)),
+            words::compass(s.position_enu.bearing_to_deg(&p))
+        );
+        for b in &self.borders {
+            match b.line.on_home_side(&p) {
+                Some(false) => {
+                    w.push_str(", across the border");
+                    if !b.name.trim().is_empty() {
+                        w.push_str(&format!(" ({})", words::sanitize(&b.name)));
+                    }
+                    break;
+                }
+                Some(true) => {
+                    w.push_str(", on this side of the border");
+                    break;
+                }
+                None => {}
+            }
+        }
+        w
+    }
+}
+
+struct TrackContext<'a> {
+    id: TrackId,
+    memory: &'a TrackMemory,
+    class: Classification,
+    position_enu: Enu,
+    position: GeoPoint,
+    /// Set when the track is circling: its path is predicted along the turn.
+    turn_rate_dps: Option<f64>,
+    now: Timestamp,
+}
+
+/// The first reason: what it is, in a few words.
+fn label(c: &Classification, identity: Option<&Identity>) -> String {
+    match (c.class, identity) {
+        (TargetClass::Drone, Some(Identity::RemoteId(serial))) => {
+            format!("drone, Remote ID {}", words::sanitize(serial))
+        }
+        (TargetClass::Drone, _) => "dark drone (no Remote ID)".to_owned(),
+        (TargetClass::Unknown, _) => "unidentified object, dark (no Remote ID or ADS-B)".to_owned(),
+        (TargetClass::Bird, _) => "bird (not alerted)".to_owned(),
+        (TargetClass::MannedAircraft, Some(Identity::Icao(a))) => {
+            format!(
+                "manned aircraft, ADS-B ICAO {:06X} (not alerted)",
+                a & 0x00FF_FFFF
+            )
+        }
+        (TargetClass::MannedAircraft, _) => "manned aircraft (not alerted)".to_owned(),
+    }
+}
+
+/// Fold one snapshot into a track's memory.
+fn absorb(m: &mut TrackMemory, t: &Track, enu: Enu) {
+    if let Some(h) = &t.class_hint {
+        m.evidence.add(h);
+    }
+    m.speed.add(t.time, t.ground_speed_mps());
+    if t.identity.is_some() {
+        m.identity.clone_from(&t.identity);
+    }
+    if t.operator_position.is_some() {
+        m.operator = t.operator_position;
+    }
+    let v = t.velocity_enu_mps;
+    if t.ground_speed_mps() < MIN_COURSE_SPEED_MPS {
+        m.courses.clear();
+    } else {
+        let spaced = m
+            .courses
+            .back()
+            .is_none_or(|(last, _)| t.time.seconds_since(*last) >= HISTORY_MIN_SPACING_S);
+        if spaced {
+            m.courses.push_back((t.time, v[0].atan2(v[1]).to_degrees()));
+        }
+    }
+    while m.courses.len() > HISTORY_CAP
+        || m.courses
+            .front()
+            .is_some_and(|(first, _)| t.time.seconds_since(*first) > TURN_WINDOW_S)
+    {
+        m.courses.pop_front();
+    }
+    m.last = t.clone();
+    m.last_enu = enu;
+}
+
+/// Where and when the segment between two successive snapshots crosses a border, if it does.
+fn crossing(
+    borders: &[PreparedBorder],
+    t0: Timestamp,
+    p0: &Enu,
+    t1: Timestamp,
+    p1: &Enu,
+) -> Option<Crossing> {
+    let seg = p0.horizontal_distance_m(p1);
+    borders.iter().find_map(|b| {
+        let x = b.line.crossing(p0, p1)?;
+        let frac = if seg > 0.0 {
+            (p0.horizontal_distance_m(&x) / seg).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        Some(Crossing {
+            time: t0.plus_secs_f64(t1.seconds_since(t0) * frac),
+            course_deg: p0.bearing_to_deg(p1),
+        })
+    })
+}

@@ -1,0 +1,130 @@
+//! One drone, one post: raised once, updated on level change, cleared when lost.
+
+use crate::*;
+
+#[test]
+fn approaching_drone_raises_once_updates_on_level_change_and_clears_when_lost() {
+    let mut rig = Rig::new(post_only_site());
+    // 3 km north of Post Alpha, inbound at 20 m/s: closest approach (0 m) in 150 s.
+    let fly = straight(
+        1,
+        0.0,
+        [0.0, 3_000.0, 100.0],
+        [0.0, -20.0, 0.0],
+        &Kind::dark_drone(),
+    );
+    for i in 0..60 {
+        let s = f64::from(i);
+        rig.step(&[fly(s)], s);
+    }
+    let raised: Vec<AlertEvent> = rig.raised_for(1, POST).into_iter().cloned().collect();
+    assert_eq!(
+        raised.len(),
+        1,
+        "exactly one Raised over 60 assessments: {:?}",
+        rig.events
+    );
+    assert_eq!(
+        raised[0].alert_id,
+        picket_core::AlertId(1),
+        "ids start at 1"
+    );
+    assert_eq!(raised[0].level, ThreatLevel::Caution);
+    assert_eq!(
+        raised[0].time,
+        t(1.0),
+        "raised on the second assessment at caution"
+    );
+    assert!(raised[0].dark);
+    assert_eq!(raised[0].target_class, TargetClass::Drone);
+    assert_eq!(raised[0].reasons[0], "dark drone (no Remote ID)");
+    assert!(
+        raised[0].reasons[1].starts_with("3.0 km N of Post Alpha, closing 20 m/s"),
+        "{:?}",
+        raised[0].reasons
+    );
+
+    // Closest approach comes within the 120 s warning time at t = 30 s.
+    let warning = rig
+        .events
+        .iter()
+        .find(|e| e.state == AlertState::Updated && e.level == ThreatLevel::Warning)
+        .expect("an Updated event when the level rises to warning");
+    assert!(
+        warning.time >= t(29.0) && warning.time <= t(31.0),
+        "{warning:?}"
+    );
+    assert_eq!(warning.alert_id, raised[0].alert_id);
+    assert_eq!(warning.raised_time, raised[0].time);
+    // Updates are throttled: nowhere near one per scan.
+    assert!(rig.count(AlertState::Updated) <= 6, "{:?}", rig.events);
+    assert_eq!(rig.count(AlertState::Cleared), 0);
+
+    // Fusion drops the track.
+    let (_, ev) = rig.step(&[deleted(fly(60.0))], 60.0);
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    assert_eq!(ev[0].state, AlertState::Cleared);
+    assert_eq!(ev[0].cleared_reason.as_deref(), Some("track lost"));
+    assert_eq!(ev[0].alert_id, raised[0].alert_id);
+    assert!(rig.alerts.active().is_empty());
+    let m = rig.alerts.metrics();
+    assert_eq!((m.raised, m.cleared), (1, 1));
+    assert_eq!(m.raised_per_unit.get(&unit(POST)), Some(&1));
+}
+
+#[test]
+fn closing_in_reaches_imminent_and_each_event_carries_the_geometry() {
+    let mut rig = Rig::new(post_only_site());
+    let fly = straight(
+        4,
+        0.0,
+        [0.0, 1_500.0, 80.0],
+        [0.0, -20.0, 0.0],
+        &Kind::dark_drone(),
+    );
+    for i in 0..60 {
+        let s = f64::from(i);
+        rig.step(&[fly(s)], s);
+    }
+    let imminent = rig
+        .events
+        .iter()
+        .find(|e| e.level == ThreatLevel::Imminent)
+        .expect("imminent before reaching the post");
+    // Closest approach within 30 s: 1500 m − 600 m at 20 m/s ⇒ t = 45 s.
+    assert!(imminent.time <= t(46.0), "{imminent:?}");
+    assert!((imminent.bearing_deg - 0.0).abs() < 1.0 || (imminent.bearing_deg - 360.0).abs() < 1.0);
+    assert!((imminent.closing_speed_mps - 20.0).abs() < 0.5);
+    assert!(imminent.closest_approach_m < 5.0);
+    assert!(imminent.time_to_closest_approach_s <= 30.0);
+}
+
+#[test]
+fn a_drone_that_passes_and_opens_is_cleared_as_passed() {
+    let mut rig = Rig::new(post_only_site());
+    // Passes 150 m east of the post, northbound, then flies away.
+    let fly = straight(
+        2,
+        0.0,
+        [150.0, -1_000.0, 80.0],
+        [0.0, 20.0, 0.0],
+        &Kind::dark_drone(),
+    );
+    let mut cleared = None;
+    for i in 0..120 {
+        let s = f64::from(i);
+        let (_, ev) = rig.step(&[fly(s)], s);
+        if let Some(e) = ev.iter().find(|e| e.state == AlertState::Cleared) {
+            cleared = Some((s, e.clone()));
+            break;
+        }
+    }
+    let (s, e) = cleared.expect("cleared after passing");
+    assert_eq!(
+        e.cleared_reason.as_deref(),
+        Some("passed: closest approach over, opening")
+    );
+    // Cleared once it is beyond radius + margin (600 m) while opening: ~t = 80 s.
+    assert!((75.0..=85.0).contains(&s), "cleared at {s}");
+    assert_eq!(rig.count(AlertState::Raised), 1);
+}

@@ -1,0 +1,216 @@
+//! Tracker tuning and its validation.
+
+use serde::{Deserialize, Serialize};
+
+/// Tuning of the tracker. Every field has a sensible default (see [`TrackerConfig::default`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrackerConfig {
+    /// 1-σ white acceleration of the constant-velocity model, m/s². The continuous-time spectral
+    /// density is `q = value² · 1 s` (m²/s³): over one second the velocity random-walks by `value` m/s.
+    pub process_noise_accel_mps2: f64,
+    /// Chi-square gate for 3-D position innovations (16.27 keeps 99.9 % of true associations).
+    pub gate_chi2: f64,
+    /// M of M-of-N confirmation: hits needed within the last `confirm_window` opportunities.
+    pub confirm_hits: u32,
+    /// N of M-of-N confirmation, 1..=64 opportunities.
+    pub confirm_window: u32,
+    /// A tentative track not updated for longer than this is deleted, seconds.
+    pub max_coast_tentative_s: f64,
+    /// A confirmed track not updated for longer than this is deleted, seconds.
+    pub max_coast_confirmed_s: f64,
+    /// A track whose 1-σ horizontal position uncertainty grows beyond this is deleted, metres.
+    pub max_sigma_horizontal_m: f64,
+    /// 1-σ of the velocity prior (per axis) of a new track without reported velocity, m/s.
+    pub initial_speed_sigma_mps: f64,
+}
+
+impl Default for TrackerConfig {
+    fn default() -> Self {
+        TrackerConfig {
+            process_noise_accel_mps2: 3.0,
+            gate_chi2: 16.27,
+            confirm_hits: 3,
+            confirm_window: 5,
+            max_coast_tentative_s: 3.0,
+            max_coast_confirmed_s: 8.0,
+            max_sigma_horizontal_m: 500.0,
+            initial_speed_sigma_mps: 30.0,
+        }
+    }
+}
+
+/// A [`TrackerConfig`] field outside the range the tracker can work with.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    /// A number that must be finite and within a range is not.
+    #[error("fusion: `{field}` is {value}, but must be a finite number in [{min}, {max}]")]
+    OutOfRange {
+        /// The offending field.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+        /// Smallest accepted value.
+        min: f64,
+        /// Largest accepted value.
+        max: f64,
+    },
+    /// `confirm_hits` must be at least 1 and not larger than `confirm_window`.
+    #[error(
+        "fusion: `confirm_hits` is {hits} but must be in 1..={window} (`confirm_window`); \
+         lower `confirm_hits` or raise `confirm_window`"
+    )]
+    ConfirmHits {
+        /// The configured hits.
+        hits: u32,
+        /// The configured window.
+        window: u32,
+    },
+}
+
+/// Accepted ranges, `(min, max)`; inclusive. Upper bounds keep the arithmetic far from overflow.
+const PROCESS_NOISE: (f64, f64) = (0.0, 1_000.0);
+const GATE: (f64, f64) = (0.01, 10_000.0);
+const COAST: (f64, f64) = (0.001, 86_400.0);
+const SIGMA: (f64, f64) = (0.01, 1.0e6);
+const SPEED: (f64, f64) = (0.01, 10_000.0);
+/// The M-of-N history is a 64-bit mask.
+pub(crate) const MAX_WINDOW: u32 = 64;
+
+fn check(field: &'static str, value: f64, (min, max): (f64, f64)) -> Result<(), ConfigError> {
+    if value.is_finite() && (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(ConfigError::OutOfRange {
+            field,
+            value,
+            min,
+            max,
+        })
+    }
+}
+
+impl TrackerConfig {
+    /// Checks every field; returns the first problem found.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check(
+            "process_noise_accel_mps2",
+            self.process_noise_accel_mps2,
+            PROCESS_NOISE,
+        )?;
+        check("gate_chi2", self.gate_chi2, GATE)?;
+        check(
+            "confirm_window",
+            f64::from(self.confirm_window),
+            (1.0, f64::from(MAX_WINDOW)),
+        )?;
+        if self.confirm_hits == 0 || self.confirm_hits > self.confirm_window {
+            return Err(ConfigError::ConfirmHits {
+                hits: self.confirm_hits,
+                window: self.confirm_window,
+            });
+        }
+        check("max_coast_tentative_s", self.max_coast_tentative_s, COAST)?;
+        check("max_coast_confirmed_s", self.max_coast_confirmed_s, COAST)?;
+        check("max_sigma_horizontal_m", self.max_sigma_horizontal_m, SIGMA)?;
+        check(
+            "initial_speed_sigma_mps",
+            self.initial_speed_sigma_mps,
+            SPEED,
+        )?;
+        Ok(())
+    }
+
+    /// The config with every invalid field replaced by its default, so the tracker never runs on
+    /// numbers it cannot handle. Callers that want to report bad values call [`Self::validate`] first.
+    pub(crate) fn sanitized(self) -> Self {
+        let d = TrackerConfig::default();
+        let pick = |v: f64, r: (f64, f64), dv: f64| {
+            if v.is_finite() && (r.0..=r.1).contains(&v) {
+                v
+            } else {
+                dv
+            }
+        };
+        let (window, hits) = if (1..=MAX_WINDOW).contains(&self.confirm_window)
+            && (1..=self.confirm_window).contains(&self.confirm_hits)
+        {
+            (self.confirm_window, self.confirm_hits)
+        } else {
+            (d.confirm_window, d.confirm_hits)
+        };
+        TrackerConfig {
+            process_noise_accel_mps2: pick(
+                self.process_noise_accel_mps2,
+                PROCESS_NOISE,
+                d.process_noise_accel_mps2,
+            ),
+            gate_chi2: pick(self.gate_chi2, GATE, d.gate_chi2),
+            confirm_hits: hits,
+            confirm_window: window,
+            max_coast_tentative_s: pick(self.max_coast_tentative_s, COAST, d.max_coast_tentative_s),
+            max_coast_confirmed_s: pick(self.max_coast_confirmed_s, COAST, d.max_coast_confirmed_s),
+            max_sigma_horizontal_m: pick(
+                self.max_sigma_horizontal_m,
+                SIGMA,
+                d.max_sigma_horizontal_m,
+            ),
+            initial_speed_sigma_mps: pick(
+                self.initial_speed_sigma_mps,
+                SPEED,
+                d.initial_speed_sigma_mps,
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_is_valid() {
+        assert_eq!(TrackerConfig::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn nan_gate_is_reported_by_name() {
+        let c = TrackerConfig {
+            gate_chi2: f64::NAN,
+            ..TrackerConfig::default()
+        };
+        let err = c.validate().unwrap_err();
+        assert!(err.to_string().contains("gate_chi2"), "{err}");
+    }
+
+    #[test]
+    fn more_hits_than_window_is_an_error() {
+        let c = TrackerConfig {
+            confirm_hits: 6,
+            confirm_window: 5,
+            ..TrackerConfig::default()
+        };
+        assert_eq!(
+            c.validate(),
+            Err(ConfigError::ConfirmHits { hits: 6, window: 5 })
+        );
+    }
+
+    #[test]
+    fn sanitizing_replaces_only_bad_fields() {
+        let c = TrackerConfig {
+            gate_chi2: -1.0,
+            max_coast_confirmed_s: f64::INFINITY,
+            confirm_window: 100,
+            initial_speed_sigma_mps: 12.0,
+            ..TrackerConfig::default()
+        };
+        let s = c.sanitized();
+        let d = TrackerConfig::default();
+        assert_eq!(s.gate_chi2, d.gate_chi2);
+        assert_eq!(s.max_coast_confirmed_s, d.max_coast_confirmed_s);
+        assert_eq!(s.confirm_window, d.confirm_window);
+        assert_eq!(s.initial_speed_sigma_mps, 12.0);
+        assert_eq!(s.validate(), Ok(()));
+    }
+}

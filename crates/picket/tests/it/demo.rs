@@ -1,0 +1,138 @@
+//! `picket demo --speed max --no-serve --alerts-out FILE` against the scenario's ground truth.
+
+use picket_core::{AlertEvent, AlertState, Timestamp, UnitId};
+use picket_sim::{Scenario, TruthKind};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::Command;
+
+const START: &str = "2026-11-26T12:00:00Z";
+
+fn run_demo(seed: u64, dir: &std::path::Path) -> Vec<AlertEvent> {
+    let alerts = dir.join("alerts.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_picket"))
+        .args(["demo", "--speed", "max", "--no-serve", "--start", START])
+        .args(["--seed", &seed.to_string()])
+        .arg("--alerts-out")
+        .arg(&alerts)
+        .arg("--tracks-out")
+        .arg(dir.join("tracks.jsonl"))
+        .arg("--store")
+        .arg(dir.join("demo.sqlite"))
+        .env("PICKET_LOG", "warn")
+        .output()
+        .expect("run picket");
+    assert!(
+        out.status.success(),
+        "demo failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(&alerts)
+        .expect("alerts file")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("picket-it-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The truth object an alert is about: the nearest one to the alert's position at its time.
+fn culprit<'a>(s: &'a Scenario, a: &AlertEvent) -> Option<(&'a str, TruthKind, f64)> {
+    let p = s.frame.to_enu(&a.position);
+    s.truth
+        .iter()
+        .filter_map(|t| {
+            let x = t.at(a.time)?;
+            Some((t.name.as_str(), t.kind, x.position_enu.horizontal_distance_m(&p)))
+        })
+        .min_by(|x, y| x.2.total_cmp(&y.2))
+        .filter(|x| x.2 < 150.0)
+}
+
+fn check_seed(seed: u64) {
+    let dir = tempdir(&format!("demo-{seed}"));
+    let alerts = run_demo(seed, &dir);
+    let s = picket_sim::naco(Timestamp::parse_rfc3339(START).unwrap(), seed);
+    let raised: Vec<&AlertEvent> = alerts.iter().filter(|a| a.state == AlertState::Raised).collect();
+    let mut report = String::new();
+    for a in &alerts {
+        report.push_str(&format!(
+            "{} {:>12} {:?} {} T{} {:?} {:?}\n",
+            a.time.seconds_since(s.start),
+            a.state.as_str(),
+            a.level,
+            a.unit_id,
+            a.track_id.0,
+            culprit(&s, a).map(|c| c.0),
+            a.reasons.first()
+        ));
+    }
+
+    // One alert per (track, unit): never raised twice.
+    let mut seen = BTreeSet::new();
+    for a in &raised {
+        assert!(seen.insert((a.track_id, a.unit_id.clone())), "raised twice: {a:?}\n{report}");
+    }
+
+    // The diving dark drone: alerted for Post Alpha at least 30 s before its closest approach.
+    let alpha = UnitId("post-alpha".into());
+    let striker = s.truth.iter().find(|t| t.name == "dark-striker").unwrap();
+    let alpha_pos = s.unit_position_enu(&alpha, s.start).unwrap();
+    let (cpa_time, cpa_m) = striker.closest_approach_to(&alpha_pos).unwrap();
+    assert!(cpa_m < 30.0);
+    let first = raised
+        .iter()
+        .filter(|a| a.unit_id == alpha && culprit(&s, a).is_some_and(|c| c.0 == "dark-striker"))
+        .map(|a| a.time)
+        .min()
+        .unwrap_or_else(|| panic!("the striker was never alerted for Post Alpha\n{report}"));
+    let warning_s = cpa_time.seconds_since(first);
+    assert!(warning_s >= 30.0, "only {warning_s:.1} s of warning\n{report}");
+    eprintln!("seed {seed}: striker warning {warning_s:.1} s before closest approach");
+
+    // The Remote ID drone chasing the patrol: alerted for the patrol.
+    let patrol = UnitId("patrol-7".into());
+    assert!(
+        raised
+            .iter()
+            .any(|a| a.unit_id == patrol && culprit(&s, a).is_some_and(|c| c.0 == "rid-chaser")),
+        "the chaser was never alerted for Patrol 7\n{report}"
+    );
+
+    // The hobby drone, the birds and the helicopter: no alert event at all.
+    let mut by_culprit: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in &alerts {
+        if let Some((name, kind, _)) = culprit(&s, a) {
+            *by_culprit.entry(name).or_default() += 1;
+            assert!(
+                name != "hobby" && kind != TruthKind::Bird && kind != TruthKind::MannedAircraft,
+                "{name} raised an alert: {a:?}\n{report}"
+            );
+        }
+    }
+    // Nothing else either: every alert is about one of the two hostile drones.
+    for a in &raised {
+        let c = culprit(&s, a).map(|c| c.0);
+        assert!(
+            matches!(c, Some("dark-striker") | Some("rid-chaser")),
+            "alert about {c:?} (clutter?): {a:?}\n{report}"
+        );
+    }
+}
+
+#[test]
+fn demo_alerts_exactly_the_two_hostile_drones_with_warning_time() {
+    check_seed(1);
+}
+
+#[test]
+fn demo_alerts_are_right_for_other_noise_seeds_too() {
+    check_seed(2);
+    check_seed(3);
+}

@@ -1,0 +1,361 @@
+//! Input adapters: UDP, TCP client, file, and playback of a recorded / simulated feed.
+//! Each turns bytes into lines and lines into [`Input`]s through the sensor's decoder;
+//! a malformed line is counted and logged with its reason, and the stream goes on.
+
+use crate::metrics::{Counter, Metrics};
+use crate::state::{Event, SharedState};
+use picket_core::{Input, SensorId, Timestamp};
+use picket_obsjson::{SensorContext, MAX_LINE_BYTES};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+use tokio::sync::{broadcast, mpsc, watch};
+
+/// Where a sensor's bytes come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// Datagrams on a UDP socket (one or more lines each).
+    Udp(std::net::SocketAddr),
+    /// A TCP server Picket connects to (lines), reconnecting with backoff.
+    Tcp(String),
+    /// A file of lines, read once as fast as the pipeline takes them.
+    File(std::path::PathBuf),
+}
+
+/// One line of a playback feed (a recorded or simulated stream).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlaybackLine {
+    /// The sensor that sent it.
+    pub sensor_id: SensorId,
+    /// The line, in the sensor's wire format.
+    pub line: String,
+}
+
+/// How fast a playback runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Pace {
+    /// As fast as the pipeline takes it.
+    Max,
+    /// This many times real time (1.0 = real time).
+    Speed(f64),
+}
+
+/// Message from ingest to fusion.
+#[derive(Debug)]
+pub(crate) enum IngestMsg {
+    /// A decoded input.
+    Input(Input),
+    /// Live mode: data up to this time may be processed (wall clock minus reorder window).
+    Watermark(Timestamp),
+}
+
+/// Decoding of one sensor's lines, with its counters.
+#[derive(Clone)]
+pub(crate) struct LineDecoder {
+    ctx: SensorContext,
+    lines: Counter,
+    metrics: Arc<Metrics>,
+    state: SharedState,
+    logged: Counter,
+}
+
+impl LineDecoder {
+    pub(crate) fn new(ctx: SensorContext, metrics: Arc<Metrics>, state: SharedState) -> Self {
+        let lines = metrics.counter(
+            "picket_input_lines_total",
+            "Lines received per sensor.",
+            &[("sensor", &ctx.sensor_id.0)],
+        );
+        LineDecoder {
+            ctx,
+            lines,
+            metrics,
+            state,
+            logged: Counter::default(),
+        }
+    }
+
+    pub(crate) fn sensor_id(&self) -> &SensorId {
+        &self.ctx.sensor_id
+    }
+
+    /// Decode one line; count and log a malformed one.
+    pub(crate) fn decode(&self, raw: &[u8]) -> Option<Input> {
+        self.lines.inc();
+        let line = match std::str::from_utf8(raw) {
+            Ok(s) => s.trim(),
+            Err(_) => return self.reject("not UTF-8", "line is not valid UTF-8".into()),
+        };
+        if line.is_empty() {
+            return None;
+        }
+        match picket_obsjson::decode_line(line, &self.ctx) {
+            Ok(input) => {
+                if let Ok(mut s) = self.state.write() {
+                    if let Some(st) = s.sensors.get_mut(&self.ctx.sensor_id) {
+                        st.lines += 1;
+                        st.last_time = Some(input.time());
+                    }
+                }
+                Some(input)
+            }
+            Err(e) => {
+                let reason = match &e {
+                    picket_obsjson::ObsJsonError::TooLong(_) => "too long",
+                    picket_obsjson::ObsJsonError::Json(_) => "bad record",
+                    picket_obsjson::ObsJsonError::Time(_) => "bad time",
+                    picket_obsjson::ObsJsonError::Measurement => "no measurement",
+                    picket_obsjson::ObsJsonError::NoSensorPosition(_) => "no sensor position",
+                    picket_obsjson::ObsJsonError::OutOfRange { .. } => "out of range",
+                    picket_obsjson::ObsJsonError::WrongSensor { .. } => "wrong sensor",
+                    picket_obsjson::ObsJsonError::Icao(_) => "bad icao",
+                };
+                self.reject(reason, e.to_string())
+            }
+        }
+    }
+
+    fn reject(&self, reason: &str, detail: String) -> Option<Input> {
+        self.metrics
+            .counter(
+                "picket_input_malformed_total",
+                "Lines rejected as malformed, per sensor and reason.",
+                &[("sensor", &self.ctx.sensor_id.0), ("reason", reason)],
+            )
+            .inc();
+        if let Ok(mut s) = self.state.write() {
+            if let Some(st) = s.sensors.get_mut(&self.ctx.sensor_id) {
+                st.lines += 1;
+                st.malformed += 1;
+            }
+        }
+        // Log the first few, then every hundredth: an attacker must not flood the log.
+        let n = self.logged.get();
+        self.logged.inc();
+        if n < 10 || n % 100 == 0 {
+            tracing::warn!(sensor = %self.ctx.sensor_id, reason, "malformed line dropped: {detail}");
+        }
+        None
+    }
+}
+
+/// Splits a byte stream into lines of bounded length.
+#[derive(Default)]
+pub(crate) struct LineSplitter {
+    pending: Vec<u8>,
+    overlong: bool,
+}
+
+impl LineSplitter {
+    /// Feed bytes; call `each` for every complete line. An over-long line is passed as the
+    /// first `MAX_LINE_BYTES + 1` bytes (so the decoder rejects it) and the rest is skipped.
+    pub(crate) fn push(&mut self, mut bytes: &[u8], mut each: impl FnMut(&[u8])) {
+        while let Some(i) = bytes.iter().position(|b| *b == b'\n') {
+            if !self.overlong {
+                self.pending.extend_from_slice(&bytes[..i]);
+                each(&self.pending);
+            }
+            self.pending.clear();
+            self.overlong = false;
+            bytes = &bytes[i + 1..];
+        }
+        if !self.overlong {
+            self.pending.extend_from_slice(bytes);
+            if self.pending.len() > MAX_LINE_BYTES {
+                self.pending.truncate(MAX_LINE_BYTES + 1);
+                each(&self.pending);
+                self.pending.clear();
+                self.overlong = true;
+            }
+        }
+    }
+    /// The last line if the stream ended without a newline.
+    pub(crate) fn finish(&mut self, mut each: impl FnMut(&[u8])) {
+        if !self.overlong && !self.pending.is_empty() {
+            each(&self.pending);
+        }
+        self.pending.clear();
+    }
+}
+
+async fn forward(tx: &mpsc::Sender<IngestMsg>, input: Option<Input>) -> bool {
+    match input {
+        Some(i) => tx.send(IngestMsg::Input(i)).await.is_ok(),
+        None => true,
+    }
+}
+
+/// Run one live input until shutdown (or end of file).
+pub(crate) async fn run_live(
+    decoder: LineDecoder,
+    source: Source,
+    tx: mpsc::Sender<IngestMsg>,
+    mut shutdown: watch::Receiver<bool>,
+    events: broadcast::Sender<Arc<Event>>,
+) {
+    let sensor = decoder.sensor_id().clone();
+    match source {
+        Source::Udp(addr) => {
+            let socket = match tokio::net::UdpSocket::bind(addr).await {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(%sensor, %addr, "cannot listen for UDP: {e}");
+                    return;
+                }
+            };
+            tracing::info!(%sensor, %addr, "listening for UDP lines");
+            let mut buf = vec![0u8; 65_536];
+            loop {
+                tokio::select! {
+                    _ = shutdown.changed() => break,
+                    r = socket.recv_from(&mut buf) => {
+                        let Ok((n, _peer)) = r else { continue };
+                        let mut split = LineSplitter::default();
+                        let mut inputs = Vec::new();
+                        split.push(&buf[..n], |l| inputs.push(decoder.decode(l)));
+                        split.finish(|l| inputs.push(decoder.decode(l)));
+                        for i in inputs {
+                            if !forward(&tx, i).await { return; }
+                        }
+                    }
+                }
+            }
+        }
+        Source::Tcp(addr) => {
+            let mut backoff = Duration::from_millis(500);
+            loop {
+                let conn = tokio::select! {
+                    _ = shutdown.changed() => return,
+                    c = tokio::net::TcpStream::connect(&addr) => c,
+                };
+                match conn {
+                    Ok(mut stream) => {
+                        tracing::info!(%sensor, %addr, "connected");
+                        let _ = events.send(Arc::new(Event::Sensor {
+                            sensor_id: sensor.clone(),
+                            up: true,
+                            reason: format!("connected to {addr}"),
+                        }));
+                        backoff = Duration::from_millis(500);
+                        let mut split = LineSplitter::default();
+                        let mut buf = vec![0u8; 16_384];
+                        loop {
+                            let n = tokio::select! {
+                                _ = shutdown.changed() => return,
+                                r = stream.read(&mut buf) => r.unwrap_or(0),
+                            };
+                            if n == 0 {
+                                break;
+                            }
+                            let mut inputs = Vec::new();
+                            split.push(&buf[..n], |l| inputs.push(decoder.decode(l)));
+                            for i in inputs {
+                                if !forward(&tx, i).await {
+                                    return;
+                                }
+                            }
+                        }
+                        tracing::warn!(%sensor, %addr, "connection closed; reconnecting");
+                    }
+                    Err(e) => tracing::warn!(%sensor, %addr, "cannot connect: {e}; retrying in {backoff:?}"),
+                }
+                tokio::select! {
+                    _ = shutdown.changed() => return,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+            }
+        }
+        Source::File(path) => {
+            let mut f = match tokio::fs::File::open(&path).await {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::error!(%sensor, path = %path.display(), "cannot open input file: {e}");
+                    return;
+                }
+            };
+            let mut split = LineSplitter::default();
+            let mut buf = vec![0u8; 65_536];
+            loop {
+                let n = tokio::select! {
+                    _ = shutdown.changed() => return,
+                    r = f.read(&mut buf) => r.unwrap_or(0),
+                };
+                let mut inputs = Vec::new();
+                if n == 0 {
+                    split.finish(|l| inputs.push(decoder.decode(l)));
+                } else {
+                    split.push(&buf[..n], |l| inputs.push(decoder.decode(l)));
+                }
+                for i in inputs {
+                    if !forward(&tx, i).await {
+                        return;
+                    }
+                }
+                if n == 0 {
+                    tracing::info!(%sensor, path = %path.display(), "input file finished");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Play a time-ordered feed through the decoders, paced by data time.
+pub(crate) async fn run_playback(
+    decoders: Vec<LineDecoder>,
+    lines: Vec<PlaybackLine>,
+    pace: Pace,
+    tx: mpsc::Sender<IngestMsg>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let unknown = |s: &SensorId| tracing::warn!(sensor = %s, "playback line for a sensor the site does not have; dropped");
+    let mut first: Option<(Timestamp, tokio::time::Instant)> = None;
+    for (n, pl) in lines.into_iter().enumerate() {
+        if n % 256 == 0 && *shutdown.borrow_and_update() {
+            return;
+        }
+        let Some(dec) = decoders.iter().find(|d| d.sensor_id() == &pl.sensor_id) else {
+            unknown(&pl.sensor_id);
+            continue;
+        };
+        let Some(input) = dec.decode(pl.line.as_bytes()) else {
+            continue;
+        };
+        if let Pace::Speed(speed) = pace {
+            let t = input.time();
+            let (t0, w0) = *first.get_or_insert((t, tokio::time::Instant::now()));
+            let due = w0 + Duration::from_secs_f64((t.seconds_since(t0) / speed).max(0.0));
+            if due > tokio::time::Instant::now() {
+                tokio::select! {
+                    _ = shutdown.changed() => return,
+                    _ = tokio::time::sleep_until(due) => {}
+                }
+            }
+        }
+        if tx.send(IngestMsg::Input(input)).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splitter_handles_chunks_crlf_and_overlong_lines() {
+        let mut s = LineSplitter::default();
+        let mut got: Vec<Vec<u8>> = Vec::new();
+        s.push(b"ab", |l| got.push(l.to_vec()));
+        s.push(b"c\nde\r\nf", |l| got.push(l.to_vec()));
+        s.finish(|l| got.push(l.to_vec()));
+        assert_eq!(got, vec![b"abc".to_vec(), b"de\r".to_vec(), b"f".to_vec()]);
+
+        let mut got: Vec<usize> = Vec::new();
+        let long = vec![b'x'; MAX_LINE_BYTES * 3];
+        s.push(&long, |l| got.push(l.len()));
+        s.push(b"tail\nok\n", |l| got.push(l.len()));
+        assert_eq!(got, vec![MAX_LINE_BYTES + 1, 2], "overlong line cut once, rest skipped");
+    }
+}

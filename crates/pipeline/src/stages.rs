@@ -1,0 +1,692 @@
+//! The stages: fusion, assessment + alerting, the store thread, output sinks, and the live-mode
+//! watermark and sensor watchdog.
+
+use crate::inputs::IngestMsg;
+use crate::metrics::{Counter, Gauge, Metrics};
+use crate::state::{Event, SensorInfo, SharedState, TrackView, UnitView};
+use crate::{OutputSink, PipelineConfig, PipelineError};
+use picket_assess::{AlertError, AlertManager, Assessor};
+use picket_core::{
+    AlertEvent, AlertId, Input, Observation, TargetClass, Timestamp, Track, TrackId, TrackStatus,
+    UnitPosition,
+};
+use picket_fusion::Tracker;
+use picket_store::Store;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+
+/// A command to the alerting stage.
+#[derive(Debug)]
+pub enum Command {
+    /// A person acknowledges an alert.
+    Acknowledge {
+        /// The alert.
+        alert_id: AlertId,
+        /// Who.
+        by: String,
+        /// The stored Acknowledged event, or why not.
+        reply: oneshot::Sender<Result<AlertEvent, AckError>>,
+    },
+}
+
+/// Why an acknowledgement did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum AckError {
+    /// Refused by the alert lifecycle.
+    #[error(transparent)]
+    Refused(#[from] AlertError),
+    /// The store could not record it; it was not announced.
+    #[error("the acknowledgement could not be stored: {0}")]
+    NotStored(String),
+    /// The pipeline is shutting down.
+    #[error("the pipeline is shutting down")]
+    Stopped,
+}
+
+// ---------------------------------------------------------------- store thread
+
+pub(crate) enum StoreCmd {
+    Inputs(Vec<Input>),
+    Tracks(Vec<Track>),
+    Alert(Box<AlertEvent>, oneshot::Sender<Result<(), String>>),
+}
+
+/// The store lives on its own thread (SQLite is blocking); a bounded channel feeds it.
+pub(crate) fn spawn_store(
+    mut store: Box<dyn Store>,
+    cap: usize,
+    metrics: Arc<Metrics>,
+) -> (mpsc::Sender<StoreCmd>, std::thread::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel::<StoreCmd>(cap);
+    let written = metrics.counter(
+        "picket_store_records_total",
+        "Records written to the store.",
+        &[],
+    );
+    let errors = metrics.counter(
+        "picket_store_errors_total",
+        "Store writes that failed.",
+        &[],
+    );
+    let handle = std::thread::Builder::new()
+        .name("picket-store".into())
+        .spawn(move || {
+            while let Some(cmd) = rx.blocking_recv() {
+                let (n, r) = match cmd {
+                    StoreCmd::Inputs(v) => (v.len(), store.append_inputs(&v)),
+                    StoreCmd::Tracks(v) => (v.len(), store.append_tracks(&v)),
+                    StoreCmd::Alert(ev, reply) => {
+                        let r = store.append_alert_event(&ev);
+                        let _ = reply.send(r.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+                        (1, r)
+                    }
+                };
+                match r {
+                    Ok(()) => written.add(n as u64),
+                    Err(e) => {
+                        errors.inc();
+                        tracing::error!("store write failed: {e}");
+                    }
+                }
+            }
+        })
+        .expect("spawning a thread at start-up");
+    (tx, handle)
+}
+
+// ---------------------------------------------------------------- output sinks
+
+pub(crate) struct Sinks {
+    alerts: Vec<mpsc::Sender<String>>,
+    tracks: Vec<mpsc::Sender<String>>,
+}
+
+/// Create the output files now (so a bad path fails at start) and a writer task for each.
+pub(crate) fn open_sinks(
+    outputs: &[OutputSink],
+    cap: usize,
+    metrics: Arc<Metrics>,
+) -> Result<(Sinks, Vec<JoinHandle<()>>), PipelineError> {
+    let mut sinks = Sinks {
+        alerts: vec![],
+        tracks: vec![],
+    };
+    let mut tasks = vec![];
+    for o in outputs {
+        let (path, list, what) = match o {
+            OutputSink::AlertsJsonl(p) => (p, &mut sinks.alerts, "alerts"),
+            OutputSink::TracksJsonl(p) => (p, &mut sinks.tracks, "tracks"),
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| PipelineError::Output {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        let file = std::fs::File::create(path).map_err(|source| PipelineError::Output {
+            path: path.clone(),
+            source,
+        })?;
+        let (tx, mut rx) = mpsc::channel::<String>(cap);
+        list.push(tx);
+        let lines = metrics.counter(
+            "picket_output_lines_total",
+            "Lines written to JSON-lines outputs.",
+            &[("output", what)],
+        );
+        let path = path.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut w = tokio::io::BufWriter::new(tokio::fs::File::from_std(file));
+            while let Some(line) = rx.recv().await {
+                let mut batch = vec![line];
+                while let Ok(more) = rx.try_recv() {
+                    batch.push(more);
+                }
+                for l in &batch {
+                    if let Err(e) = w.write_all(l.as_bytes()).await {
+                        tracing::error!(path = %path.display(), "cannot write output: {e}");
+                    }
+                    let _ = w.write_all(b"\n").await;
+                }
+                lines.add(batch.len() as u64);
+                let _ = w.flush().await;
+            }
+            let _ = w.flush().await;
+            let _ = w.get_mut().sync_all().await;
+        }));
+    }
+    Ok((sinks, tasks))
+}
+
+// ---------------------------------------------------------------- fusion stage
+
+pub(crate) struct StepMsg {
+    now: Timestamp,
+    tracks: Vec<Track>,
+    unit_positions: Vec<UnitPosition>,
+    last: bool,
+}
+
+pub(crate) struct FusionStage {
+    tracker: Tracker,
+    step_us: i64,
+    reorder_us: i64,
+    buffer: Vec<Input>,
+    next_boundary: Option<i64>,
+    max_seen: Option<Timestamp>,
+    last_step: Option<Timestamp>,
+    steps: Counter,
+    late: Counter,
+    observations: Counter,
+    confirmed: Counter,
+    queue: Gauge,
+}
+
+impl FusionStage {
+    pub(crate) fn new(config: &PipelineConfig, reorder_s: f64, metrics: Arc<Metrics>) -> Self {
+        let c = |n: &str, h: &str| metrics.counter(n, h, &[("stage", "fusion")]);
+        FusionStage {
+            tracker: Tracker::new(config.site.frame, config.tracker.clone()),
+            step_us: (config.step_period_s * 1e6).round() as i64,
+            reorder_us: (reorder_s * 1e6).round() as i64,
+            buffer: Vec::new(),
+            next_boundary: None,
+            max_seen: None,
+            last_step: None,
+            steps: c("picket_fusion_steps_total", "Fusion steps run."),
+            late: c(
+                "picket_fusion_late_inputs_total",
+                "Inputs older than the last fusion step when they arrived.",
+            ),
+            observations: c(
+                "picket_fusion_observations_total",
+                "Observations handed to the tracker.",
+            ),
+            confirmed: c(
+                "picket_fusion_track_updates_total",
+                "Confirmed track updates published.",
+            ),
+            queue: metrics.gauge(
+                "picket_queue_depth",
+                "Messages waiting in a stage's input channel.",
+                &[("stage", "fusion")],
+            ),
+        }
+    }
+
+    fn aligned_after(&self, t_us: i64) -> i64 {
+        t_us.div_euclid(self.step_us) * self.step_us + self.step_us
+    }
+
+    /// Run fusion for every buffered input older than `now`.
+    fn flush(&mut self, now: Timestamp, last: bool) -> (StepMsg, Vec<Input>) {
+        // Stable sort: same-time inputs keep arrival order, which playback makes deterministic.
+        self.buffer.sort_by_key(|i| i.time());
+        let split = self.buffer.partition_point(|i| i.time() < now);
+        let split = if last { self.buffer.len() } else { split };
+        let batch: Vec<Input> = self.buffer.drain(..split).collect();
+        let mut obs: Vec<Observation> = Vec::new();
+        let mut units = Vec::new();
+        for i in &batch {
+            match i {
+                Input::Observation(o) => obs.push(o.clone()),
+                Input::UnitPosition(u) => units.push(u.clone()),
+            }
+        }
+        self.observations.add(obs.len() as u64);
+        let tracks = self.tracker.step(&obs, now);
+        self.steps.inc();
+        self.last_step = Some(now);
+        (
+            StepMsg {
+                now,
+                tracks,
+                unit_positions: units,
+                last,
+            },
+            batch,
+        )
+    }
+
+    /// Steps due now that data up to `watermark` may be processed.
+    fn advance(&mut self, watermark: Timestamp) -> Vec<(StepMsg, Vec<Input>)> {
+        let mut out = Vec::new();
+        let Some(mut b) = self.next_boundary else {
+            return out;
+        };
+        let mut empty_run = 0;
+        while watermark.as_micros() >= b {
+            let earliest = self.buffer.iter().map(|i| i.time().as_micros()).min();
+            if earliest.is_none_or(|e| e >= b) {
+                empty_run += 1;
+                // Across a long gap in the data, jump instead of stepping through it.
+                if empty_run > 4 {
+                    let target = earliest.unwrap_or(watermark.as_micros()).min(watermark.as_micros());
+                    let jump = target.div_euclid(self.step_us) * self.step_us;
+                    if jump > b {
+                        b = jump;
+                        continue;
+                    }
+                }
+            } else {
+                empty_run = 0;
+            }
+            out.push(self.flush(Timestamp::from_micros(b), false));
+            b += self.step_us;
+        }
+        self.next_boundary = Some(b);
+        out
+    }
+
+    pub(crate) async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<IngestMsg>,
+        tx: mpsc::Sender<StepMsg>,
+        store: mpsc::Sender<StoreCmd>,
+    ) {
+        while let Some(msg) = rx.recv().await {
+            self.queue.set((rx.max_capacity() - rx.capacity()) as u64);
+            let watermark = match msg {
+                IngestMsg::Input(input) => {
+                    let t = input.time();
+                    if self.last_step.is_some_and(|s| t < s) {
+                        self.late.inc();
+                    }
+                    if self.next_boundary.is_none() {
+                        self.next_boundary = Some(self.aligned_after(t.as_micros()));
+                    }
+                    if self.max_seen.is_none_or(|m| t > m) {
+                        self.max_seen = Some(t);
+                    }
+                    self.buffer.push(input);
+                    Timestamp::from_micros(t.as_micros() - self.reorder_us)
+                        .max(self.max_seen.map_or(t, |m| Timestamp::from_micros(m.as_micros() - self.reorder_us)))
+                }
+                IngestMsg::Watermark(w) => w,
+            };
+            for (step, batch) in self.advance(watermark) {
+                if !batch.is_empty() && store.send(StoreCmd::Inputs(batch)).await.is_err() {
+                    return;
+                }
+                self.confirmed.add(
+                    step.tracks
+                        .iter()
+                        .filter(|t| t.status == TrackStatus::Confirmed)
+                        .count() as u64,
+                );
+                if tx.send(step).await.is_err() {
+                    return;
+                }
+            }
+        }
+        // Inputs ended: process what is left and say so.
+        let now = match (self.max_seen, self.next_boundary) {
+            (Some(m), Some(b)) => m.max(Timestamp::from_micros(b - self.step_us)),
+            (Some(m), None) => m,
+            _ => self.last_step.unwrap_or_default(),
+        };
+        let now = now.plus_secs_f64(1e-6);
+        let (step, batch) = self.flush(now, true);
+        if !batch.is_empty() {
+            let _ = store.send(StoreCmd::Inputs(batch)).await;
+        }
+        let _ = tx.send(step).await;
+    }
+}
+
+// ---------------------------------------------------------------- assessment + alerting stage
+
+pub(crate) struct AssessStage {
+    assessor: Assessor,
+    alerts: AlertManager,
+    state: SharedState,
+    events: broadcast::Sender<Arc<Event>>,
+    store: mpsc::Sender<StoreCmd>,
+    sinks: Sinks,
+    live: BTreeSet<TrackId>,
+    shown: BTreeMap<TrackId, (TargetClass, bool)>,
+    now: Option<Timestamp>,
+    speed: f64,
+    inputs_done: watch::Sender<bool>,
+    alert_counters: BTreeMap<&'static str, Counter>,
+    store_refusals: Counter,
+    unit_steps: u64,
+}
+
+impl AssessStage {
+    pub(crate) fn new(
+        config: &PipelineConfig,
+        state: SharedState,
+        events: broadcast::Sender<Arc<Event>>,
+        store: mpsc::Sender<StoreCmd>,
+        sinks: Sinks,
+        metrics: Arc<Metrics>,
+        inputs_done: watch::Sender<bool>,
+    ) -> Self {
+        let site = picket_assess::Site {
+            frame: config.site.frame,
+            units: config.site.units.clone(),
+            zones: config.site.zones.clone(),
+        };
+        let speed = state.read().map(|s| s.speed).unwrap_or(1.0);
+        let alert_counters = ["raised", "updated", "acknowledged", "cleared"]
+            .into_iter()
+            .map(|s| {
+                (
+                    s,
+                    metrics.counter(
+                        "picket_alert_events_total",
+                        "Alert lifecycle events announced (stored first).",
+                        &[("state", s)],
+                    ),
+                )
+            })
+            .collect();
+        AssessStage {
+            assessor: Assessor::new(site, config.assess.clone()),
+            alerts: AlertManager::new(config.assess.clone()),
+            state,
+            events,
+            store,
+            sinks,
+            live: BTreeSet::new(),
+            shown: BTreeMap::new(),
+            now: None,
+            speed,
+            inputs_done,
+            alert_counters,
+            store_refusals: metrics.counter(
+                "picket_alerts_not_stored_total",
+                "Alert events that could not be stored and so were not announced.",
+                &[],
+            ),
+            unit_steps: 0,
+        }
+    }
+
+    fn publish(&self, e: Event) {
+        // No subscriber is fine: nobody is watching.
+        let _ = self.events.send(Arc::new(e));
+    }
+
+    /// Store an alert event durably, then announce it. Not stored → not announced.
+    async fn announce(&mut self, ev: AlertEvent) -> Result<AlertEvent, AckError> {
+        let (tx, rx) = oneshot::channel();
+        if self
+            .store
+            .send(StoreCmd::Alert(Box::new(ev.clone()), tx))
+            .await
+            .is_err()
+        {
+            return Err(AckError::Stopped);
+        }
+        match rx.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                self.store_refusals.inc();
+                tracing::error!(alert = %ev.alert_id, "alert event not stored, not announced: {e}");
+                return Err(AckError::NotStored(e));
+            }
+            Err(_) => return Err(AckError::Stopped),
+        }
+        if let Some(c) = self.alert_counters.get(ev.state.as_str()) {
+            c.inc();
+        }
+        tracing::info!(
+            alert = %ev.alert_id, state = ev.state.as_str(), unit = %ev.unit_id, track = %ev.track_id,
+            level = ev.level.as_str(), "{}", ev.reasons.join("; ")
+        );
+        if let Ok(mut s) = self.state.write() {
+            s.alerts.insert(ev.alert_id, ev.clone());
+        }
+        let line = serde_json::to_string(&ev).unwrap_or_default();
+        for s in &self.sinks.alerts {
+            let _ = s.send(line.clone()).await;
+        }
+        self.publish(Event::Alert(ev.clone()));
+        Ok(ev)
+    }
+
+    async fn step(&mut self, step: StepMsg) {
+        let now = step.now;
+        self.now = Some(now);
+        for u in &step.unit_positions {
+            self.assessor.update_unit_position(u);
+        }
+        self.assessor.update_tracks(&step.tracks);
+        for t in &step.tracks {
+            if t.status == TrackStatus::Deleted {
+                self.live.remove(&t.id);
+            } else {
+                self.live.insert(t.id);
+            }
+        }
+        let threats = self.assessor.assess(now);
+        let live: Vec<TrackId> = self.live.iter().copied().collect();
+        for ev in self.alerts.process(&threats, &live, now) {
+            let _ = self.announce(ev).await;
+        }
+
+        // Tracks as people see them: confirmed ones, and the deletion of ones shown before.
+        let mut views = Vec::new();
+        for t in step.tracks {
+            let label = match self.assessor.classification(t.id) {
+                Some(c) => (c.class, c.dark),
+                None => self
+                    .shown
+                    .get(&t.id)
+                    .copied()
+                    .unwrap_or((TargetClass::Unknown, t.identity.is_none())),
+            };
+            let show = match t.status {
+                TrackStatus::Confirmed => {
+                    self.shown.insert(t.id, label);
+                    true
+                }
+                TrackStatus::Deleted => self.shown.remove(&t.id).is_some(),
+                TrackStatus::Tentative => false,
+            };
+            if show {
+                views.push(TrackView {
+                    track: t,
+                    class: label.0,
+                    dark: label.1,
+                });
+            }
+        }
+        // Labels can change without a fusion update (more evidence): refresh shown ones.
+        let unit_views: Vec<UnitView> = self
+            .assessor
+            .unit_states(now)
+            .into_iter()
+            .filter_map(|(id, st)| {
+                let unit = self.assessor.site().units.iter().find(|u| u.id == id)?;
+                unit.is_moving().then(|| UnitView {
+                    unit_id: id,
+                    sector: unit.sector.clone(),
+                    position: st.map(|s| self.assessor.site().frame.to_geo(&s.position_enu)),
+                    stale: st.is_some_and(|s| s.stale),
+                })
+            })
+            .collect();
+        if !views.is_empty() {
+            let tracks: Vec<Track> = views.iter().map(|v| v.track.clone()).collect();
+            let _ = self.store.send(StoreCmd::Tracks(tracks)).await;
+            for s in &self.sinks.tracks {
+                for v in &views {
+                    let _ = s.send(serde_json::to_string(v).unwrap_or_default()).await;
+                }
+            }
+        }
+        if let Ok(mut s) = self.state.write() {
+            s.data_time = Some(now);
+            for v in &views {
+                if v.track.status == TrackStatus::Deleted {
+                    s.tracks.remove(&v.track.id);
+                } else {
+                    s.tracks.insert(v.track.id, v.clone());
+                }
+            }
+            for u in &unit_views {
+                s.units.insert(u.unit_id.clone(), u.clone());
+            }
+        }
+        if !views.is_empty() {
+            self.publish(Event::Tracks {
+                time: now,
+                tracks: views,
+            });
+        }
+        self.unit_steps += 1;
+        if !unit_views.is_empty() && (!step.unit_positions.is_empty() || self.unit_steps % 4 == 0) {
+            self.publish(Event::Units {
+                time: now,
+                units: unit_views,
+            });
+        }
+        self.publish(Event::Clock {
+            time: now,
+            speed: self.speed,
+        });
+        if step.last {
+            if let Ok(mut s) = self.state.write() {
+                s.inputs_finished = true;
+            }
+            let _ = self.inputs_done.send(true);
+        }
+    }
+
+    async fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Acknowledge {
+                alert_id,
+                by,
+                reply,
+            } => {
+                let now = self.now.unwrap_or_default();
+                let r = match self.alerts.acknowledge(alert_id, &by, now) {
+                    Ok(ev) => self.announce(ev).await,
+                    Err(e) => Err(AckError::Refused(e)),
+                };
+                let _ = reply.send(r);
+            }
+        }
+    }
+
+    pub(crate) async fn run(
+        mut self,
+        mut steps: mpsc::Receiver<StepMsg>,
+        mut commands: mpsc::Receiver<Command>,
+    ) {
+        let (mut steps_open, mut commands_open) = (true, true);
+        while steps_open || commands_open {
+            tokio::select! {
+                // Commands first: a person waiting beats a backlog of data.
+                biased;
+                c = commands.recv(), if commands_open => match c {
+                    Some(c) => self.command(c).await,
+                    None => commands_open = false,
+                },
+                s = steps.recv(), if steps_open => match s {
+                    Some(s) => self.step(s).await,
+                    None => {
+                        steps_open = false;
+                        let _ = self.inputs_done.send(true);
+                    }
+                },
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- live-mode helpers
+
+/// Live mode: tell fusion every second that data older than the reorder window may be processed.
+pub(crate) async fn watermark(
+    tx: mpsc::Sender<IngestMsg>,
+    reorder_s: f64,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = tick.tick() => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_micros() as i64)
+                    .unwrap_or(0);
+                let w = Timestamp::from_micros(now).plus_secs_f64(-reorder_s);
+                if tx.send(IngestMsg::Watermark(w)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Live mode: a sensor silent for longer than its timeout becomes a sensor-down event.
+pub(crate) async fn watchdog(
+    sensors: Vec<SensorInfo>,
+    state: SharedState,
+    events: broadcast::Sender<Arc<Event>>,
+    metrics: Arc<Metrics>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let start = tokio::time::Instant::now();
+    let mut last: BTreeMap<String, (u64, tokio::time::Instant)> = BTreeMap::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = tick.tick() => {}
+        }
+        let now = tokio::time::Instant::now();
+        for s in &sensors {
+            let lines = state
+                .read()
+                .ok()
+                .and_then(|st| st.sensors.get(&s.id).map(|x| x.lines))
+                .unwrap_or(0);
+            let entry = last.entry(s.id.0.clone()).or_insert((0, start));
+            if lines != entry.0 {
+                *entry = (lines, now);
+            }
+            let silent = now.duration_since(entry.1).as_secs_f64() > s.silence_timeout_s;
+            let was_up = state
+                .read()
+                .ok()
+                .and_then(|st| st.sensors.get(&s.id).map(|x| x.up))
+                .unwrap_or(true);
+            if silent == was_up {
+                if let Ok(mut st) = state.write() {
+                    if let Some(x) = st.sensors.get_mut(&s.id) {
+                        x.up = !silent;
+                    }
+                }
+                metrics
+                    .gauge("picket_sensor_up", "1 when the sensor's feed is alive.", &[("sensor", &s.id.0)])
+                    .set(u64::from(!silent));
+                let reason = if silent {
+                    format!("no data for {:.0} s", s.silence_timeout_s)
+                } else {
+                    "data flowing again".to_string()
+                };
+                if silent {
+                    tracing::warn!(sensor = %s.id, "sensor down: {reason}");
+                } else {
+                    tracing::info!(sensor = %s.id, "sensor up: {reason}");
+                }
+                let _ = events.send(Arc::new(Event::Sensor {
+                    sensor_id: s.id.clone(),
+                    up: !silent,
+                    reason,
+                }));
+            }
+        }
+    }
+}
