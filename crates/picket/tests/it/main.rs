@@ -1,3 +1,4 @@
 //! End-to-end tests of the `picket` binary.
 
+mod architecture;
 mod demo;

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every test Picket has: formatting, lints, the Rust suites (unit, integration, end-to-end
+# demo against ground truth, architecture invariants) and the console in headless Chromium.
+# Fails — never skips — when something it needs is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -f web/node_modules/playwright-core/package.json ]; then
+  npm ci --prefix web --no-audit --no-fund
+fi
+command -v "${CHROMIUM:-/usr/bin/chromium}" >/dev/null || {
+  echo "Chromium is needed for the console test: apt-get install -y chromium (or set CHROMIUM)" >&2
+  exit 1
+}
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
+PICKET_BIN="$PWD/target/debug/picket" node web/tests/console.test.mjs
+echo "all tests passed"
