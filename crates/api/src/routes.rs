@@ -44,8 +44,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut resp = (self.0, Json(json!({ "error": self.1 }))).into_response();
         if self.0 == StatusCode::UNAUTHORIZED {
-            resp.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
         }
         resp
     }
@@ -65,7 +67,10 @@ impl FromRequestParts<ApiContext> for Caller {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .ok_or_else(|| {
                 ApiError(
@@ -84,10 +89,15 @@ impl FromRequestParts<ApiContext> for Caller {
     }
 }
 
-fn read_state(ctx: &ApiContext) -> Result<std::sync::RwLockReadGuard<'_, picket_pipeline::LiveState>, ApiError> {
-    ctx.state
-        .read()
-        .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable".into()))
+fn read_state(
+    ctx: &ApiContext,
+) -> Result<std::sync::RwLockReadGuard<'_, picket_pipeline::LiveState>, ApiError> {
+    ctx.state.read().map_err(|_| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "state unavailable".into(),
+        )
+    })
 }
 
 async fn metrics(State(ctx): State<ApiContext>, _c: Caller) -> impl IntoResponse {
@@ -97,12 +107,21 @@ async fn metrics(State(ctx): State<ApiContext>, _c: Caller) -> impl IntoResponse
     )
 }
 
-async fn site(State(ctx): State<ApiContext>, Caller(p): Caller) -> Result<Json<serde_json::Value>, ApiError> {
+async fn site(
+    State(ctx): State<ApiContext>,
+    Caller(p): Caller,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let v = {
         let s = read_state(&ctx)?;
-        let units: Vec<_> = s.site.units.iter().filter(|u| p.may_see(&u.sector)).collect();
+        let units: Vec<_> = s
+            .site
+            .units
+            .iter()
+            .filter(|u| p.may_see(&u.sector))
+            .collect();
         let ids: Vec<&str> = units.iter().map(|u| u.id.0.as_str()).collect();
-        ctx.auth.audit(&p.name, "view_site", &format!("units: {}", ids.join(",")));
+        ctx.auth
+            .audit(&p.name, "view_site", &format!("units: {}", ids.join(",")));
         json!({
             "name": s.site.name,
             "origin": s.site.frame.origin(),
@@ -114,12 +133,18 @@ async fn site(State(ctx): State<ApiContext>, Caller(p): Caller) -> Result<Json<s
     Ok(Json(v))
 }
 
-async fn tracks(State(ctx): State<ApiContext>, _c: Caller) -> Result<Json<serde_json::Value>, ApiError> {
+async fn tracks(
+    State(ctx): State<ApiContext>,
+    _c: Caller,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let s = read_state(&ctx)?;
     Ok(Json(json!(s.tracks.values().collect::<Vec<_>>())))
 }
 
-async fn units(State(ctx): State<ApiContext>, Caller(p): Caller) -> Result<Json<serde_json::Value>, ApiError> {
+async fn units(
+    State(ctx): State<ApiContext>,
+    Caller(p): Caller,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let s = read_state(&ctx)?;
     let v: Vec<_> = s.units.values().filter(|u| p.may_see(&u.sector)).collect();
     let ids: Vec<&str> = v.iter().map(|u| u.unit_id.0.as_str()).collect();
@@ -127,7 +152,10 @@ async fn units(State(ctx): State<ApiContext>, Caller(p): Caller) -> Result<Json<
     Ok(Json(json!(v)))
 }
 
-async fn alerts(State(ctx): State<ApiContext>, Caller(p): Caller) -> Result<Json<serde_json::Value>, ApiError> {
+async fn alerts(
+    State(ctx): State<ApiContext>,
+    Caller(p): Caller,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let s = read_state(&ctx)?;
     let v: Vec<_> = s
         .alerts
@@ -137,7 +165,10 @@ async fn alerts(State(ctx): State<ApiContext>, Caller(p): Caller) -> Result<Json
     Ok(Json(json!(v)))
 }
 
-async fn sensors(State(ctx): State<ApiContext>, _c: Caller) -> Result<Json<serde_json::Value>, ApiError> {
+async fn sensors(
+    State(ctx): State<ApiContext>,
+    _c: Caller,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let s = read_state(&ctx)?;
     Ok(Json(json!(s.sensors)))
 }
@@ -148,7 +179,13 @@ async fn acknowledge(
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id: u64 = id.trim_start_matches('A').parse().map_err(|_| {
-        ApiError(StatusCode::BAD_REQUEST, format!("`{}` is not an alert id (a number)", id.chars().take(32).collect::<String>()))
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "`{}` is not an alert id (a number)",
+                id.chars().take(32).collect::<String>()
+            ),
+        )
     })?;
     let alert_id = AlertId(id);
     let sector = {
@@ -159,12 +196,18 @@ async fn acknowledge(
     };
     // An alert of a sector the caller may not see does not exist for them.
     let Some(sector) = sector.filter(|sec| p.may_see(sec)) else {
-        return Err(ApiError(StatusCode::NOT_FOUND, format!("no alert {alert_id}")));
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no alert {alert_id}"),
+        ));
     };
     if !p.may_acknowledge() {
         return Err(ApiError(
             StatusCode::FORBIDDEN,
-            format!("role `{}` may not acknowledge alerts (operator or admin needed)", p.role.as_str()),
+            format!(
+                "role `{}` may not acknowledge alerts (operator or admin needed)",
+                p.role.as_str()
+            ),
         ));
     }
     let (tx, rx) = oneshot::channel();
@@ -181,7 +224,11 @@ async fn acknowledge(
         .map_err(|_| ApiError(StatusCode::SERVICE_UNAVAILABLE, "pipeline stopped".into()))?;
     match r {
         Ok(ev) => {
-            ctx.auth.audit(&p.name, "acknowledge_alert", &format!("{alert_id} unit {} sector {sector}", ev.unit_id));
+            ctx.auth.audit(
+                &p.name,
+                "acknowledge_alert",
+                &format!("{alert_id} unit {} sector {sector}", ev.unit_id),
+            );
             Ok(Json(json!(ev)))
         }
         Err(AckError::Refused(e)) => {

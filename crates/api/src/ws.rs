@@ -47,7 +47,11 @@ async fn session(mut socket: WebSocket, ctx: ApiContext) {
     };
     ctx.auth.audit(&p.name, "stream_open", "live event stream");
     let hello = json!({"type": "hello", "user": p.name, "role": p.role.as_str()});
-    if socket.send(Message::Text(hello.to_string().into())).await.is_err() {
+    if socket
+        .send(Message::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
         return;
     }
     let mut rx = ctx.events.subscribe();
@@ -96,7 +100,11 @@ fn render(ev: &Event, p: &Principal, ctx: &ApiContext) -> Option<Value> {
             json!({"type": "units", "time": time, "units": units})
         }
         Event::Alert(a) => {
-            let sector = ctx.state.read().ok().and_then(|s| sector_of(&s, &a.unit_id))?;
+            let sector = ctx
+                .state
+                .read()
+                .ok()
+                .and_then(|s| sector_of(&s, &a.unit_id))?;
             if !p.may_see(&sector) {
                 return None;
             }
@@ -111,13 +119,19 @@ fn render(ev: &Event, p: &Principal, ctx: &ApiContext) -> Option<Value> {
     })
 }
 
-async fn send_snapshot(socket: &mut WebSocket, ctx: &ApiContext, p: &Principal) -> Result<(), axum::Error> {
+async fn send_snapshot(
+    socket: &mut WebSocket,
+    ctx: &ApiContext,
+    p: &Principal,
+) -> Result<(), axum::Error> {
     let msgs: Vec<Value> = {
         let Ok(s) = ctx.state.read() else {
             return Ok(());
         };
         let time = s.data_time;
-        let mut m = vec![json!({"type": "tracks", "time": time, "tracks": s.tracks.values().collect::<Vec<_>>()})];
+        let mut m = vec![
+            json!({"type": "tracks", "time": time, "tracks": s.tracks.values().collect::<Vec<_>>()}),
+        ];
         let units: Vec<_> = s.units.values().filter(|u| p.may_see(&u.sector)).collect();
         m.push(json!({"type": "units", "time": time, "units": units}));
         for a in s.alerts.values() {

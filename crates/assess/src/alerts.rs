@@ -89,6 +89,9 @@ struct ActiveAlert {
     sent_cpa_m: f64,
     sent_time_s: f64,
     sent_at: Timestamp,
+    /// Since when the level has stayed below what was last sent (a fall is announced only
+    /// once it has lasted, so a level on a boundary does not flap).
+    lower_since: Option<Timestamp>,
     /// Tracks of the same unit folded into this alert.
     merged: BTreeSet<TrackId>,
 }
@@ -221,13 +224,21 @@ impl AlertManager {
                 Verdict::Hold => {}
                 Verdict::Active(t) => {
                     let level = self.effective_level(id);
-                    if let Some(a) = self.alerts.get(&id) {
-                        // Rises go out at once; everything else at most every few seconds.
+                    if let Some(a) = self.alerts.get_mut(&id) {
+                        // Rises go out at once; a fall once it has lasted; material changes
+                        // at most every few seconds.
+                        if level < a.sent_level {
+                            a.lower_since.get_or_insert(now);
+                        } else {
+                            a.lower_since = None;
+                        }
                         let rises = level > a.sent_level;
+                        let fell = a
+                            .lower_since
+                            .is_some_and(|since| now.seconds_since(since) >= MIN_UPDATE_INTERVAL_S);
                         let since = now.seconds_since(a.sent_at);
                         if rises
-                            || (since >= MIN_UPDATE_INTERVAL_S
-                                && (level != a.sent_level || material_change(a, t)))
+                            || (since >= MIN_UPDATE_INTERVAL_S && (fell || material_change(a, t)))
                         {
                             to_update.insert(id);
                         }
@@ -425,6 +436,7 @@ impl AlertManager {
                 sent_cpa_m: t.closest_approach_m,
                 sent_time_s: t.time_to_closest_approach_s,
                 sent_at: now,
+                lower_since: None,
                 merged: BTreeSet::new(),
             },
         );
@@ -483,6 +495,7 @@ impl AlertManager {
         a.sent_cpa_m = t.closest_approach_m;
         a.sent_time_s = t.time_to_closest_approach_s;
         a.sent_at = now;
+        a.lower_since = None;
         self.metrics.updated += 1;
         Some(ev)
     }

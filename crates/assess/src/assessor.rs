@@ -25,20 +25,29 @@ const MAX_EXTRAPOLATION_S: f64 = 30.0;
 /// Memory of a track not updated for this long is dropped even without a Deleted snapshot.
 const FORGET_AFTER_S: f64 = 600.0;
 /// Course history kept per track to recognise circling, seconds.
-const TURN_WINDOW_S: f64 = 60.0;
-/// The current turn rate is measured over at least this long, seconds.
-const TURN_RATE_SPAN_S: f64 = 5.0;
+const TURN_WINDOW_S: f64 = 120.0;
+/// The current turn rate is averaged over at least this long, seconds (course noise of a
+/// few degrees per report must not look like a turn).
+const TURN_RATE_SPAN_S: f64 = 10.0;
 /// Slower than this (m/s) a course means nothing (hover, drift).
 const MIN_COURSE_SPEED_MPS: f64 = 2.0;
 /// A track turning at least this fast (°/s) ...
-const MIN_TURN_RATE_DPS: f64 = 2.5;
+const MIN_TURN_RATE_DPS: f64 = 0.5;
 /// ... that has turned at least this far the same way within the window is circling, and its
 /// path is predicted along the turn rather than along a straight line. A weave (turns both
-/// ways) or a single turn onto a new heading does not qualify, so an evasive or re-aimed
-/// attacker is still predicted straight.
-const MIN_CIRCLING_TURN_DEG: f64 = 120.0;
+/// ways) or a small turn onto a new heading does not qualify, so an evasive or re-aimed
+/// attacker is still predicted straight; a turn of 90° or more counts while it lasts (and
+/// for up to the rate span after, until the averaged rate settles).
+const MIN_CIRCLING_TURN_DEG: f64 = 90.0;
+/// A caution (the long-range level) needs a steady course: over the last this many seconds
+/// ...
+const STEADY_SPAN_S: f64 = 6.0;
+/// ... the course changed by less than this many degrees. A turning or brand-new track's
+/// straight-line prediction minutes ahead is noise; warnings and imminent levels are never
+/// held back by this.
+const STEADY_MAX_TURN_DEG: f64 = 20.0;
 /// Course samples kept per track (bounded whatever the update rate) and their spacing.
-const HISTORY_CAP: usize = 128;
+const HISTORY_CAP: usize = 256;
 const HISTORY_MIN_SPACING_S: f64 = 0.5;
 
 /// The protected site: its local frame, its units and its zones.
@@ -114,28 +123,60 @@ impl TrackMemory {
         })
     }
 
-    /// The turn rate (°/s, clockwise positive) when the track is circling, else `None`.
-    fn circling_turn_rate_dps(&self) -> Option<f64> {
+    /// Net course change (degrees, clockwise positive) over at least the last `span_s`
+    /// seconds and the span actually covered; `None` when the history is shorter.
+    fn course_change(&self, span_s: f64) -> Option<(f64, f64)> {
         let &(t_now, _) = self.courses.back()?;
-        let n = self.courses.len();
-        // Signed turn between successive samples, accumulated from the newest backwards.
         let mut total = 0.0;
-        let mut rate = None;
-        for i in (1..n).rev() {
+        for i in (1..self.courses.len()).rev() {
             let (ta, ca) = self.courses[i - 1];
-            let (_, cb) = self.courses[i];
-            total += wrap_deg(cb - ca);
+            total += wrap_deg(self.courses[i].1 - ca);
             let span = t_now.seconds_since(ta);
-            if rate.is_none() && span >= TURN_RATE_SPAN_S {
-                rate = Some(total / span);
+            if span >= span_s {
+                return Some((total, span));
             }
         }
-        let rate = rate?;
+        None
+    }
+
+    /// The turn rate (°/s, clockwise positive) when the track is circling, else `None`.
+    fn circling_turn_rate_dps(&self) -> Option<f64> {
+        let (recent, span) = self.course_change(TURN_RATE_SPAN_S)?;
+        let rate = recent / span;
+        let (total, _) = self.course_change(f64::INFINITY).or_else(|| {
+            // The whole history, however long it is.
+            let first = self.courses.front()?.0;
+            let span = self.courses.back()?.0.seconds_since(first);
+            self.course_change(span)
+        })?;
         (rate.abs() >= MIN_TURN_RATE_DPS
             && total.abs() >= MIN_CIRCLING_TURN_DEG
             && rate.signum() == total.signum())
         .then_some(rate)
     }
+
+    /// Whether the course is steady enough to trust a long straight-line prediction.
+    fn course(&self) -> Course {
+        if self.last.ground_speed_mps() < MIN_COURSE_SPEED_MPS {
+            return Course::Steady;
+        }
+        match self.course_change(STEADY_SPAN_S) {
+            None => Course::TooNew,
+            Some((turn, _)) if turn.abs() >= STEADY_MAX_TURN_DEG => Course::Turning(turn),
+            Some(_) => Course::Steady,
+        }
+    }
+}
+
+/// How far a track's straight-line prediction can be trusted.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Course {
+    /// Holding its course (or hardly moving).
+    Steady,
+    /// Not enough history to tell.
+    TooNew,
+    /// Turned this many degrees over the steady span.
+    Turning(f64),
 }
 
 /// An angle difference brought into (−180°, 180°].
@@ -416,6 +457,7 @@ impl Assessor {
                 position_enu: pos,
                 position: self.site.frame.to_geo(&pos),
                 turn_rate_dps: m.circling_turn_rate_dps(),
+                course: m.course(),
                 now,
             };
             for (i, state, age) in &units {
@@ -470,6 +512,26 @@ impl Assessor {
         } else {
             ThreatLevel::Info
         };
+        // A caution rests on a prediction far ahead; hold it back while the course is not
+        // steady (a circling track is predicted along its turn instead, so it is exempt).
+        let mut held_back = None;
+        if level == ThreatLevel::Caution
+            && t.turn_rate_dps.is_none()
+            && range_m > radius + cfg.caution_margin_m
+        {
+            held_back = match t.course {
+                Course::Steady => None,
+                Course::TooNew => Some("track too new to predict its course".to_owned()),
+                Course::Turning(turn) => Some(format!(
+                    "course changing ({:.0}° in {:.0} s), too early to predict",
+                    turn.abs(),
+                    STEADY_SPAN_S
+                )),
+            };
+            if held_back.is_some() {
+                level = ThreatLevel::Info;
+            }
+        }
         let diving = vertical_mps < DIVE_VERTICAL_SPEED_MPS;
         if diving
             && range_m <= DIVE_RANGE_M
@@ -541,6 +603,7 @@ impl Assessor {
                 if w > 0.0 { "right" } else { "left" }
             ));
         }
+        reasons.extend(held_back);
         reasons.extend(t.class.reasons.iter().cloned());
 
         Threat {
@@ -594,6 +657,7 @@ struct TrackContext<'a> {
     position: GeoPoint,
     /// Set when the track is circling: its path is predicted along the turn.
     turn_rate_dps: Option<f64>,
+    course: Course,
     now: Timestamp,
 }
 

@@ -91,9 +91,10 @@ pub(crate) fn closest_approach_turning(
             0.0
         };
         let dist = (a[0] + s * d[0]).hypot(a[1] + s * d[1]);
-        // A later pass no closer (within the chord error, < 1 m) than an earlier one keeps the
-        // earlier time: a circle comes round again, and the first time is what matters.
-        if dist < best.distance_m - 1.0 {
+        // Follow a descent to its bottom; but a later pass (a circle coming round again) that
+        // is no closer than the first beyond the chord error (< 1 m) keeps the first time.
+        let continuing = ta - best.time_s <= 1.0 + 1e-9;
+        if dist < best.distance_m && (continuing || dist < best.distance_m - 1.0) {
             best = Approach {
                 distance_m: dist,
                 time_s: ta + s * (tb - ta),

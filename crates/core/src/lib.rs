@@ -15,8 +15,8 @@ mod track;
 mod unit;
 mod zone;
 
-pub use auth::{Principal, Role};
 pub use alert::{Alert, AlertEvent, AlertState, ThreatLevel};
+pub use auth::{Principal, Role};
 pub use geo::{Enu, GeoPoint, LocalFrame};
 pub use ids::{AlertId, SensorId, TrackId, UnitId};
 pub use observation::{

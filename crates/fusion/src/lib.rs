@@ -32,7 +32,7 @@
 //!    integer costs (an oversized, hostile cluster falls back to greedy).
 //! 6. **Update** in Joseph form, symmetrised; a result that is not finite, positive definite and
 //!    physically plausible is discarded (the observation counts as refused). Unassigned
-//!    observations start tentative tracks: position from the measurement, velocity zero with σ
+//!    observations start tentative tracks (at most [`MAX_LIVE_TRACKS`] live): position from the measurement, velocity zero with σ
 //!    `initial_speed_sigma_mps`, or the reported velocity when the report carries one.
 //! 7. **Confirmation**, M of N: each track keeps a bit history of *opportunities*. An update is a
 //!    hit; a scan without an update is a miss only when its sensor has updated the track before
@@ -58,5 +58,6 @@ mod tracker;
 
 pub use config::{ConfigError, TrackerConfig};
 pub use tracker::{
-    Tracker, TrackerStats, MAX_FUTURE_S, MAX_LATENESS_S, REPORTED_VELOCITY_SIGMA_MPS,
+    Tracker, TrackerStats, MAX_FUTURE_S, MAX_LATENESS_S, MAX_LIVE_TRACKS,
+    REPORTED_VELOCITY_SIGMA_MPS,
 };

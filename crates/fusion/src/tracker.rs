@@ -20,6 +20,9 @@ pub const MAX_FUTURE_S: f64 = 5.0;
 /// σ of the velocity prior of a track born from a report that states its own velocity, m/s
 /// (capped by [`TrackerConfig::initial_speed_sigma_mps`]).
 pub const REPORTED_VELOCITY_SIGMA_MPS: f64 = 3.0;
+/// Most live tracks at once; reports that would start more are refused (counted), so a flood of
+/// hostile reports cannot grow memory and per-scan work without bound.
+pub const MAX_LIVE_TRACKS: usize = 10_000;
 /// `ln det S` enters the cost clamped to ±this, so one absurd covariance cannot dominate a cluster.
 const LN_DET_CLAMP: f64 = 60.0;
 
@@ -31,7 +34,8 @@ pub struct TrackerStats {
     /// Observations that associated with no track and started a new one.
     pub observations_unassociated: u64,
     /// Observations refused: non-finite or invalid values, bad covariance, too late, from the
-    /// future, unsupported kind (bearing-only), exact duplicates within a scan.
+    /// future, unsupported kind (bearing-only), exact duplicates within a scan, or a new track
+    /// beyond [`MAX_LIVE_TRACKS`].
     pub observations_rejected: u64,
     /// Tracks that reached Confirmed.
     pub tracks_confirmed: u64,
@@ -464,6 +468,10 @@ impl Tracker {
     }
 
     fn birth(&mut self, p: &Prepared<'_>, log: &mut StepLog) {
+        if self.tracks.len() >= MAX_LIVE_TRACKS {
+            self.stats.observations_rejected += 1;
+            return;
+        }
         let cfg = &self.config;
         let (v, sigma_v) = match p.reported_velocity {
             Some(v) => (

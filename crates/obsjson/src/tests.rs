@@ -109,9 +109,11 @@ fn encode_then_decode_is_identity_for_every_measurement_kind() {
     }
 }
 
+type Expect = fn(&ObsJsonError) -> bool;
+
 #[test]
 fn malformed_lines_are_typed_errors() {
-    let cases: &[(&str, fn(&ObsJsonError) -> bool)] = &[
+    let cases: &[(&str, Expect)] = &[
         ("not json", |e| matches!(e, ObsJsonError::Json(_))),
         (r#"{"time":"2026-11-26T12:00:00Z"}"#, |e| {
             matches!(e, ObsJsonError::Measurement)

@@ -147,14 +147,17 @@ pub enum SensorKind {
     Adsb,
     /// Bearing-only sensor (RF direction finder, acoustic).
     Bearing,
+    /// Friendly units' own position reports (blue force, TAK SA): `unit_position` lines.
+    Friendly,
 }
 
 impl SensorKind {
-    const ALL: [SensorKind; 4] = [
+    const ALL: [SensorKind; 5] = [
         SensorKind::Radar,
         SensorKind::RemoteId,
         SensorKind::Adsb,
         SensorKind::Bearing,
+        SensorKind::Friendly,
     ];
     /// The word used in the config file.
     pub fn as_str(self) -> &'static str {
@@ -163,6 +166,7 @@ impl SensorKind {
             SensorKind::RemoteId => "remote_id",
             SensorKind::Adsb => "adsb",
             SensorKind::Bearing => "bearing",
+            SensorKind::Friendly => "friendly",
         }
     }
     /// Whether observations are measured relative to the sensor (so it needs a position).
@@ -359,11 +363,9 @@ pub struct Problem {
 }
 
 impl ConfigError {
-    /// The config file the problems are in.
-    pub fn file(&self) -> &Path {
-        &self.file
-    }
     /// The problems, in file order.
+    // The binary prints the error whole; this is for callers that lay problems out themselves.
+    #[allow(dead_code)]
     pub fn problems(&self) -> &[Problem] {
         &self.problems
     }
@@ -896,7 +898,7 @@ impl Checker<'_> {
         if s.is_empty() {
             self.problem(
                 v.span(),
-                format!("{what} is empty — give it a value or remove the key"),
+                format!("{what} is empty — write a value between the quotes"),
             );
         }
         s.to_owned()
@@ -1881,9 +1883,15 @@ sector = \"naco\"
         assert_eq!(c.origin, GeoPoint::new(31.345, -109.948, 1400.0));
         assert_eq!(c.default_sector, "naco");
         let ids: Vec<&str> = c.sensors.iter().map(|s| s.id.0.as_str()).collect();
-        assert_eq!(ids, ["radar-1", "rid-west", "rid-east", "adsb-1"]);
+        assert_eq!(
+            ids,
+            ["radar-1", "rid-west", "rid-east", "adsb-1", "blue-force"]
+        );
         let kinds: Vec<&str> = c.sensors.iter().map(|s| s.kind.as_str()).collect();
-        assert_eq!(kinds, ["radar", "remote_id", "remote_id", "adsb"]);
+        assert_eq!(
+            kinds,
+            ["radar", "remote_id", "remote_id", "adsb", "friendly"]
+        );
         assert_eq!(
             c.sensors[0].position,
             Some(GeoPoint::new(31.348, -109.948, 1410.0))
@@ -1993,7 +2001,7 @@ sector = \"naco\"
         let c = load(&example("naco.toml")).unwrap_or_else(|e| panic!("{e}"));
         let s = c.summary();
         assert!(
-            s.starts_with("site `Naco border station`: 4 sensors (radar-1 radar, "),
+            s.starts_with("site `Naco border station`: 5 sensors (radar-1 radar, "),
             "{s}"
         );
         assert!(
@@ -2423,7 +2431,7 @@ max_raises_per_unit_per_minute = 6
                 .replace("\"radar\"", "\"lidar\"")
                 .replace("\"jsonl\"", "\"asterix\"")
         );
-        assert_problem(&text, 7, "kind = \"lidar\" is not a sensor kind — use one of \"radar\", \"remote_id\", \"adsb\", \"bearing\"");
+        assert_problem(&text, 7, "kind = \"lidar\" is not a sensor kind — use one of \"radar\", \"remote_id\", \"adsb\", \"bearing\", \"friendly\"");
         assert_problem(
             &text,
             8,

@@ -4,14 +4,18 @@
 mod config;
 mod wiring;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "picket", version, about = "Counter-drone early warning: ingest, fuse, assess, warn.")]
+#[command(
+    name = "picket",
+    version,
+    about = "Counter-drone early warning: ingest, fuse, assess, warn."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -149,7 +153,11 @@ fn run(cli: Cli) -> Result<()> {
                 println!("{}: OK\n{}", file.display(), c.summary());
                 Ok(())
             }
-            Err(e) => bail!("{e}"),
+            Err(e) => {
+                // Problems as `FILE:LINE:COL: what — what to do`, one per line, unprefixed.
+                eprintln!("{e}");
+                std::process::exit(2);
+            }
         },
         Cmd::Scenario { out, seed, start } => {
             let start = picket_core::Timestamp::parse_rfc3339(&start).context("--start")?;

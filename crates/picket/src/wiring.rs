@@ -4,7 +4,9 @@ use crate::config::{self, OutputWhat, SiteConfig};
 use crate::Speed;
 use anyhow::{bail, Context, Result};
 use picket_core::{Principal, Role, SensorId, Timestamp};
-use picket_pipeline::{Feed, OutputSink, Pace, PipelineConfig, PlaybackLine, SensorInfo, SiteModel, Source};
+use picket_pipeline::{
+    Feed, OutputSink, Pace, PipelineConfig, PlaybackLine, SensorInfo, SiteModel, Source,
+};
 use picket_store::{SqliteStore, Store};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -69,7 +71,9 @@ fn find_web_root(explicit: Option<PathBuf>) -> Option<PathBuf> {
             // target/<profile>/picket → <checkout>/web
             exe.parent()?.parent()?.parent().map(|p| p.join("web"))
         }))
-        .chain(Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../web")))
+        .chain(Some(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../web"),
+        ))
         .chain(Some(PathBuf::from("web")));
     for c in candidates {
         if c.join("index.html").is_file() {
@@ -186,7 +190,8 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
         Some(p) => p,
         None => {
             let dir = std::env::temp_dir().join(format!("picket-demo-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
             dir.join("demo.sqlite")
         }
     };
@@ -220,9 +225,23 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
         if web_root.is_none() {
             tracing::warn!("console files not found (use --web-root DIR); serving the API only");
         }
-        let (addr, task) = serve_api(&pipeline, &store_path, args.listen, web_root, shutdown.clone()).await?;
-        println!("Picket demo: {} — {} s of border traffic", scenario.name, scenario.end.seconds_since(scenario.start));
-        println!("Console (admin login link, shown once): {}", login_link(addr, &token));
+        let (addr, task) = serve_api(
+            &pipeline,
+            &store_path,
+            args.listen,
+            web_root,
+            shutdown.clone(),
+        )
+        .await?;
+        println!(
+            "Picket demo: {} — {} s of border traffic",
+            scenario.name,
+            scenario.end.seconds_since(scenario.start)
+        );
+        println!(
+            "Console (admin login link, shown once): {}",
+            login_link(addr, &token)
+        );
         println!("Store: {}", store_path.display());
         println!("Press Ctrl-C to stop.");
         api = Some(task);
@@ -277,26 +296,59 @@ fn site_model(site: &SiteConfig) -> SiteModel {
     }
 }
 
-fn pipeline_config(site: &SiteConfig, feed: Feed, alerts: Option<PathBuf>, tracks: Option<PathBuf>) -> PipelineConfig {
+fn pipeline_config(
+    site: &SiteConfig,
+    feed: Feed,
+    alerts: Option<PathBuf>,
+    tracks: Option<PathBuf>,
+) -> PipelineConfig {
     let mut c = PipelineConfig::new(site_model(site), feed);
     let t = &site.tracker;
     let tc = &mut c.tracker;
-    if let Some(v) = t.process_noise_accel_mps2 { tc.process_noise_accel_mps2 = v; }
-    if let Some(v) = t.gate_chi2 { tc.gate_chi2 = v; }
-    if let Some(v) = t.confirm_hits { tc.confirm_hits = v; }
-    if let Some(v) = t.confirm_window { tc.confirm_window = v; }
-    if let Some(v) = t.max_coast_tentative_s { tc.max_coast_tentative_s = v; }
-    if let Some(v) = t.max_coast_confirmed_s { tc.max_coast_confirmed_s = v; }
-    if let Some(v) = t.max_sigma_horizontal_m { tc.max_sigma_horizontal_m = v; }
+    if let Some(v) = t.process_noise_accel_mps2 {
+        tc.process_noise_accel_mps2 = v;
+    }
+    if let Some(v) = t.gate_chi2 {
+        tc.gate_chi2 = v;
+    }
+    if let Some(v) = t.confirm_hits {
+        tc.confirm_hits = v;
+    }
+    if let Some(v) = t.confirm_window {
+        tc.confirm_window = v;
+    }
+    if let Some(v) = t.max_coast_tentative_s {
+        tc.max_coast_tentative_s = v;
+    }
+    if let Some(v) = t.max_coast_confirmed_s {
+        tc.max_coast_confirmed_s = v;
+    }
+    if let Some(v) = t.max_sigma_horizontal_m {
+        tc.max_sigma_horizontal_m = v;
+    }
     let a = &site.assessment;
     let ac = &mut c.assess;
-    if let Some(v) = a.horizon_s { ac.horizon_s = v; }
-    if let Some(v) = a.caution_margin_m { ac.caution_margin_m = v; }
-    if let Some(v) = a.warning_time_s { ac.warning_time_s = v; }
-    if let Some(v) = a.imminent_time_s { ac.imminent_time_s = v; }
-    if let Some(v) = a.raise_after { ac.raise_after = v; }
-    if let Some(v) = a.clear_after_s { ac.clear_after_s = v; }
-    if let Some(v) = a.max_raises_per_unit_per_minute { ac.max_raises_per_unit_per_minute = v; }
+    if let Some(v) = a.horizon_s {
+        ac.horizon_s = v;
+    }
+    if let Some(v) = a.caution_margin_m {
+        ac.caution_margin_m = v;
+    }
+    if let Some(v) = a.warning_time_s {
+        ac.warning_time_s = v;
+    }
+    if let Some(v) = a.imminent_time_s {
+        ac.imminent_time_s = v;
+    }
+    if let Some(v) = a.raise_after {
+        ac.raise_after = v;
+    }
+    if let Some(v) = a.clear_after_s {
+        ac.clear_after_s = v;
+    }
+    if let Some(v) = a.max_raises_per_unit_per_minute {
+        ac.max_raises_per_unit_per_minute = v;
+    }
     let mut outs: Vec<OutputSink> = site
         .outputs
         .iter()
@@ -336,20 +388,39 @@ fn sources(site: &SiteConfig) -> Vec<(SensorId, Source)> {
 }
 
 /// `picket run --config FILE`.
-pub(crate) async fn run_site(site: SiteConfig, alerts: Option<PathBuf>, tracks: Option<PathBuf>) -> Result<()> {
+pub(crate) async fn run_site(
+    site: SiteConfig,
+    alerts: Option<PathBuf>,
+    tracks: Option<PathBuf>,
+) -> Result<()> {
     let mut store = open_store(&site.store_path)?;
     let admin = first_start_admin(&mut store)?;
     let config = pipeline_config(&site, Feed::Live(sources(&site)), alerts, tracks);
     let shutdown = shutdown_on_ctrl_c();
     let pipeline = picket_pipeline::start(config, Box::new(store), shutdown.clone())?;
-    println!("Picket running site `{}` ({} sensors, {} units)", site.name, site.sensors.len(), site.units.len());
+    println!(
+        "Picket running site `{}` ({} sensors, {} units)",
+        site.name,
+        site.sensors.len(),
+        site.units.len()
+    );
     let mut api = None;
     if let Some(a) = &site.api {
         let web_root = find_web_root(a.web_root.clone());
-        let (addr, task) = serve_api(&pipeline, &site.store_path, a.listen, web_root, shutdown.clone()).await?;
+        let (addr, task) = serve_api(
+            &pipeline,
+            &site.store_path,
+            a.listen,
+            web_root,
+            shutdown.clone(),
+        )
+        .await?;
         println!("API and console on http://{addr}/");
         if let Some(t) = &admin {
-            println!("First start: admin login link (shown once, only its hash is stored): {}", login_link(addr, t));
+            println!(
+                "First start: admin login link (shown once, only its hash is stored): {}",
+                login_link(addr, t)
+            );
         }
         api = Some(task);
     } else if let Some(t) = &admin {
@@ -412,7 +483,15 @@ pub(crate) async fn replay(
 ) -> Result<()> {
     let lines = load_replay(&site)?;
     let n = lines.len();
-    let config = pipeline_config(&site, Feed::Playback { lines, pace: pace(speed) }, alerts, tracks);
+    let config = pipeline_config(
+        &site,
+        Feed::Playback {
+            lines,
+            pace: pace(speed),
+        },
+        alerts,
+        tracks,
+    );
     let store: Box<dyn Store> = match store {
         Some(p) => Box::new(open_store(&p)?),
         None => Box::new(SqliteStore::open_in_memory().map_err(|e| anyhow::anyhow!("{e}"))?),
@@ -430,7 +509,8 @@ pub(crate) async fn replay(
         "replay done: {n} lines in {:.2} s; {} malformed; alerts raised {}",
         wall.elapsed().as_secs_f64(),
         m.counter_sum("picket_input_malformed_total"),
-        m.counter_value("picket_alert_events_total", &[("state", "raised")]).unwrap_or(0),
+        m.counter_value("picket_alert_events_total", &[("state", "raised")])
+            .unwrap_or(0),
     );
     pipeline.join().await;
     Ok(())
@@ -485,7 +565,11 @@ pub(crate) fn issue_user_token(site: &SiteConfig, user: &str) -> Result<()> {
         bail!(
             "no user `{user}` in {} (users: {}); add a [[user]] table first",
             site.file.display(),
-            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
         );
     };
     let mut store = open_store(&site.store_path)?;
@@ -493,6 +577,11 @@ pub(crate) fn issue_user_token(site: &SiteConfig, user: &str) -> Result<()> {
         .issue_token(&u.name, u.role, &u.sectors)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("{t}");
-    eprintln!("token for `{}` ({}; sectors {}) — shown once, only its hash is stored", u.name, u.role.as_str(), u.sectors.join(","));
+    eprintln!(
+        "token for `{}` ({}; sectors {}) — shown once, only its hash is stored",
+        u.name,
+        u.role.as_str(),
+        u.sectors.join(",")
+    );
     Ok(())
 }

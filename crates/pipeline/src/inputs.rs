@@ -41,6 +41,8 @@ pub enum Pace {
 }
 
 /// Message from ingest to fusion.
+// Inputs dominate; boxing them would cost an allocation per observation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum IngestMsg {
     /// A decoded input.
@@ -132,7 +134,7 @@ impl LineDecoder {
         // Log the first few, then every hundredth: an attacker must not flood the log.
         let n = self.logged.get();
         self.logged.inc();
-        if n < 10 || n % 100 == 0 {
+        if n < 10 || n.is_multiple_of(100) {
             tracing::warn!(sensor = %self.ctx.sensor_id, reason, "malformed line dropped: {detail}");
         }
         None
@@ -257,7 +259,9 @@ pub(crate) async fn run_live(
                         }
                         tracing::warn!(%sensor, %addr, "connection closed; reconnecting");
                     }
-                    Err(e) => tracing::warn!(%sensor, %addr, "cannot connect: {e}; retrying in {backoff:?}"),
+                    Err(e) => {
+                        tracing::warn!(%sensor, %addr, "cannot connect: {e}; retrying in {backoff:?}")
+                    }
                 }
                 tokio::select! {
                     _ = shutdown.changed() => return,
@@ -356,6 +360,10 @@ mod tests {
         let long = vec![b'x'; MAX_LINE_BYTES * 3];
         s.push(&long, |l| got.push(l.len()));
         s.push(b"tail\nok\n", |l| got.push(l.len()));
-        assert_eq!(got, vec![MAX_LINE_BYTES + 1, 2], "overlong line cut once, rest skipped");
+        assert_eq!(
+            got,
+            vec![MAX_LINE_BYTES + 1, 2],
+            "overlong line cut once, rest skipped"
+        );
     }
 }

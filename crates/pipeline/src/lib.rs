@@ -16,9 +16,9 @@ pub mod metrics;
 mod stages;
 pub mod state;
 
-pub use picket_assess::AlertError;
 pub use inputs::{Pace, PlaybackLine, Source};
 pub use metrics::Metrics;
+pub use picket_assess::AlertError;
 pub use stages::{AckError, Command};
 pub use state::{Event, LiveState, SensorInfo, SharedState, SiteModel, TrackView, UnitView};
 
@@ -95,7 +95,9 @@ impl PipelineConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     /// An output file could not be created.
-    #[error("cannot create output `{path}`: {source} (check the directory exists and is writable)")]
+    #[error(
+        "cannot create output `{path}`: {source} (check the directory exists and is writable)"
+    )]
     Output {
         /// The file.
         path: PathBuf,
@@ -157,7 +159,9 @@ pub fn start(
             pace: Pace::Speed(s),
             ..
         } => *s,
-        Feed::Playback { pace: Pace::Max, .. } => 0.0,
+        Feed::Playback {
+            pace: Pace::Max, ..
+        } => 0.0,
         Feed::Live(_) => 1.0,
     };
     let metrics = Arc::new(Metrics::default());
@@ -225,7 +229,11 @@ pub fn start(
         if live { config.reorder_window_s } else { 0.0 },
         metrics.clone(),
     );
-    tasks.push(tokio::spawn(fusion.run(ingest_rx, step_tx, store_tx.clone())));
+    tasks.push(tokio::spawn(fusion.run(
+        ingest_rx,
+        step_tx,
+        store_tx.clone(),
+    )));
     let assess = stages::AssessStage::new(
         &config,
         state.clone(),

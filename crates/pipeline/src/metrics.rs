@@ -108,7 +108,9 @@ impl Metrics {
                 } else {
                     let l: Vec<String> = labels
                         .iter()
-                        .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
+                        .map(|(k, v)| {
+                            format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+                        })
                         .collect();
                     let _ = writeln!(out, "{name}{{{}}} {v}", l.join(","));
                 }
@@ -116,12 +118,16 @@ impl Metrics {
         };
         let counters: Vec<_> = {
             let m = self.counters.lock().unwrap_or_else(|p| p.into_inner());
-            m.iter().map(|(k, (h, c))| (k.clone(), h.clone(), c.get())).collect()
+            m.iter()
+                .map(|(k, (h, c))| (k.clone(), h.clone(), c.get()))
+                .collect()
         };
         render("counter", counters);
         let gauges: Vec<_> = {
             let m = self.gauges.lock().unwrap_or_else(|p| p.into_inner());
-            m.iter().map(|(k, (h, g))| (k.clone(), h.clone(), g.get())).collect()
+            m.iter()
+                .map(|(k, (h, g))| (k.clone(), h.clone(), g.get()))
+                .collect()
         };
         render("gauge", gauges);
         out
@@ -135,11 +141,20 @@ mod tests {
     #[test]
     fn renders_prometheus_text_with_help_type_and_labels() {
         let m = Metrics::default();
-        m.counter("picket_input_lines_total", "Lines received.", &[("sensor", "radar-1")])
-            .add(3);
-        m.counter("picket_input_lines_total", "Lines received.", &[("sensor", "rid-west")])
-            .inc();
-        m.gauge("picket_queue_depth", "Queued.", &[("stage", "fusion")]).set(7);
+        m.counter(
+            "picket_input_lines_total",
+            "Lines received.",
+            &[("sensor", "radar-1")],
+        )
+        .add(3);
+        m.counter(
+            "picket_input_lines_total",
+            "Lines received.",
+            &[("sensor", "rid-west")],
+        )
+        .inc();
+        m.gauge("picket_queue_depth", "Queued.", &[("stage", "fusion")])
+            .set(7);
         let text = m.render();
         assert!(text.contains("# TYPE picket_input_lines_total counter\n"));
         assert!(text.contains("picket_input_lines_total{sensor=\"radar-1\"} 3\n"));

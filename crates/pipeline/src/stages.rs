@@ -190,7 +190,7 @@ impl FusionStage {
     pub(crate) fn new(config: &PipelineConfig, reorder_s: f64, metrics: Arc<Metrics>) -> Self {
         let c = |n: &str, h: &str| metrics.counter(n, h, &[("stage", "fusion")]);
         FusionStage {
-            tracker: Tracker::new(config.site.frame, config.tracker.clone()),
+            tracker: Tracker::new(config.site.frame, config.tracker),
             step_us: (config.step_period_s * 1e6).round() as i64,
             reorder_us: (reorder_s * 1e6).round() as i64,
             buffer: Vec::new(),
@@ -265,7 +265,9 @@ impl FusionStage {
                 empty_run += 1;
                 // Across a long gap in the data, jump instead of stepping through it.
                 if empty_run > 4 {
-                    let target = earliest.unwrap_or(watermark.as_micros()).min(watermark.as_micros());
+                    let target = earliest
+                        .unwrap_or(watermark.as_micros())
+                        .min(watermark.as_micros());
                     let jump = target.div_euclid(self.step_us) * self.step_us;
                     if jump > b {
                         b = jump;
@@ -303,8 +305,11 @@ impl FusionStage {
                         self.max_seen = Some(t);
                     }
                     self.buffer.push(input);
-                    Timestamp::from_micros(t.as_micros() - self.reorder_us)
-                        .max(self.max_seen.map_or(t, |m| Timestamp::from_micros(m.as_micros() - self.reorder_us)))
+                    Timestamp::from_micros(t.as_micros() - self.reorder_us).max(
+                        self.max_seen.map_or(t, |m| {
+                            Timestamp::from_micros(m.as_micros() - self.reorder_us)
+                        }),
+                    )
                 }
                 IngestMsg::Watermark(w) => w,
             };
@@ -542,7 +547,9 @@ impl AssessStage {
             });
         }
         self.unit_steps += 1;
-        if !unit_views.is_empty() && (!step.unit_positions.is_empty() || self.unit_steps % 4 == 0) {
+        if !unit_views.is_empty()
+            && (!step.unit_positions.is_empty() || self.unit_steps.is_multiple_of(4))
+        {
             self.publish(Event::Units {
                 time: now,
                 units: unit_views,
@@ -669,7 +676,11 @@ pub(crate) async fn watchdog(
                     }
                 }
                 metrics
-                    .gauge("picket_sensor_up", "1 when the sensor's feed is alive.", &[("sensor", &s.id.0)])
+                    .gauge(
+                        "picket_sensor_up",
+                        "1 when the sensor's feed is alive.",
+                        &[("sensor", &s.id.0)],
+                    )
                     .set(u64::from(!silent));
                 let reason = if silent {
                     format!("no data for {:.0} s", s.silence_timeout_s)

@@ -113,7 +113,9 @@ impl LiveState {
                     UnitView {
                         unit_id: u.id.clone(),
                         sector: u.sector.clone(),
-                        position: u.fixed_position_enu(&site.frame).map(|p| site.frame.to_geo(&p)),
+                        position: u
+                            .fixed_position_enu(&site.frame)
+                            .map(|p| site.frame.to_geo(&p)),
                         stale: false,
                     },
                 )

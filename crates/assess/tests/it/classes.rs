@@ -99,7 +99,7 @@ fn an_alerted_unknown_that_turns_out_to_be_a_bird_is_cleared_as_reclassified() {
         [0.0, -12.0, 0.0],
         &Kind::bird(),
     );
-    for i in 0..5 {
+    for i in 0..10 {
         rig.step(&[unknown(f64::from(i))], f64::from(i));
     }
     assert_eq!(
@@ -107,7 +107,7 @@ fn an_alerted_unknown_that_turns_out_to_be_a_bird_is_cleared_as_reclassified() {
         1,
         "unknown objects are alerted"
     );
-    let (_, ev) = rig.step(&[bird(5.0)], 5.0);
+    let (_, ev) = rig.step(&[bird(10.0)], 10.0);
     assert_eq!(ev.len(), 1, "{ev:?}");
     assert_eq!(ev[0].state, AlertState::Cleared);
     assert_eq!(
@@ -115,7 +115,7 @@ fn an_alerted_unknown_that_turns_out_to_be_a_bird_is_cleared_as_reclassified() {
         Some("reclassified as bird")
     );
     assert_eq!(ev[0].target_class, TargetClass::Bird);
-    for i in 6..40 {
+    for i in 11..40 {
         rig.step(&[bird(f64::from(i))], f64::from(i));
     }
     assert_eq!(rig.count(AlertState::Raised), 1, "no re-raise once a bird");

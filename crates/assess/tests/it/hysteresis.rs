@@ -104,16 +104,34 @@ fn level_rises_are_sent_at_once_but_falls_and_small_changes_are_throttled() {
     );
     let up = run(&mut mgr, ThreatLevel::Imminent, 2.5);
     assert_eq!(up.len(), 1, "a rise is never held back");
-    // Down again within 5 s of the last update: held; after 5 s: sent.
+    // A fall is sent only once it has lasted 5 s.
     assert!(run(&mut mgr, ThreatLevel::Warning, 3.0).is_empty());
-    assert!(run(&mut mgr, ThreatLevel::Warning, 7.0).is_empty());
-    let down = run(&mut mgr, ThreatLevel::Warning, 7.5);
+    assert!(run(&mut mgr, ThreatLevel::Warning, 7.5).is_empty());
+    let down = run(&mut mgr, ThreatLevel::Warning, 8.0);
     assert_eq!(down.len(), 1);
     assert_eq!(down[0].level, ThreatLevel::Warning);
     // Same level, same geometry: nothing more.
-    for s in 8..30 {
+    for s in 9..30 {
         assert!(run(&mut mgr, ThreatLevel::Warning, f64::from(s)).is_empty());
     }
+}
+
+#[test]
+fn a_level_flapping_on_a_boundary_is_not_announced_each_time() {
+    let mut mgr = AlertManager::new(AssessConfig::default());
+    run(&mut mgr, ThreatLevel::Warning, 0.0);
+    run(&mut mgr, ThreatLevel::Warning, 1.0);
+    let mut events = Vec::new();
+    // Warning and caution alternate every 2 s for a minute: the fall never lasts 5 s.
+    for s in 2..62 {
+        let level = if (s / 2) % 2 == 0 {
+            ThreatLevel::Warning
+        } else {
+            ThreatLevel::Caution
+        };
+        events.extend(run(&mut mgr, level, f64::from(s)));
+    }
+    assert!(events.is_empty(), "{events:?}");
 }
 
 #[test]

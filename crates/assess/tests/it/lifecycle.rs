@@ -30,16 +30,13 @@ fn approaching_drone_raises_once_updates_on_level_change_and_clears_when_lost() 
         "ids start at 1"
     );
     assert_eq!(raised[0].level, ThreatLevel::Caution);
-    assert_eq!(
-        raised[0].time,
-        t(1.0),
-        "raised on the second assessment at caution"
-    );
+    // A caution needs a steady course over 6 s, then two assessments in a row.
+    assert_eq!(raised[0].time, t(7.0));
     assert!(raised[0].dark);
     assert_eq!(raised[0].target_class, TargetClass::Drone);
     assert_eq!(raised[0].reasons[0], "dark drone (no Remote ID)");
     assert!(
-        raised[0].reasons[1].starts_with("3.0 km N of Post Alpha, closing 20 m/s"),
+        raised[0].reasons[1].starts_with("2.9 km N of Post Alpha, closing 20 m/s"),
         "{:?}",
         raised[0].reasons
     );
@@ -127,4 +124,59 @@ fn a_drone_that_passes_and_opens_is_cleared_as_passed() {
     // Cleared once it is beyond radius + margin (600 m) while opening: ~t = 80 s.
     assert!((75.0..=85.0).contains(&s), "cleared at {s}");
     assert_eq!(rig.count(AlertState::Raised), 1);
+}
+
+#[test]
+fn a_caution_is_held_back_while_the_track_is_too_new_and_says_why() {
+    let mut rig = Rig::new(post_only_site());
+    let fly = straight(
+        3,
+        0.0,
+        [0.0, 3_000.0, 100.0],
+        [0.0, -20.0, 0.0],
+        &Kind::dark_drone(),
+    );
+    let (threats, _) = rig.step(&[fly(0.0)], 0.0);
+    let th = threat_for(&threats, 3, POST).expect("assessed");
+    assert_eq!(th.level, ThreatLevel::Info);
+    assert!(
+        th.reasons
+            .iter()
+            .any(|r| r == "track too new to predict its course"),
+        "{:?}",
+        th.reasons
+    );
+    assert!(
+        th.closest_approach_m < 1.0,
+        "the geometry itself is reported: {th:?}"
+    );
+}
+
+#[test]
+fn a_turning_track_far_out_is_not_a_caution_until_it_settles() {
+    let mut rig = Rig::new(post_only_site());
+    // 2.5 km north, 15 m/s, swinging its course by 5°/s; at t = 10 s it points at the post.
+    let at = |s: f64| {
+        let course = (180.0 + 5.0 * (s - 10.0)).to_radians();
+        track(
+            6,
+            s,
+            [0.0, 2_500.0, 100.0],
+            [15.0 * course.sin(), 15.0 * course.cos(), 0.0],
+            &Kind::dark_drone(),
+        )
+    };
+    let mut last = Vec::new();
+    for i in 0..=10 {
+        last = rig.step(&[at(f64::from(i))], f64::from(i)).0;
+    }
+    let th = threat_for(&last, 6, POST).expect("assessed");
+    assert_eq!(th.level, ThreatLevel::Info, "{th:?}");
+    assert!(
+        th.reasons
+            .iter()
+            .any(|r| r == "course changing (30° in 6 s), too early to predict"),
+        "{:?}",
+        th.reasons
+    );
 }

@@ -65,6 +65,10 @@ struct Outcome {
 }
 
 fn run(hobby_phase_deg: f64) -> Outcome {
+    run_with(hobby_phase_deg, 100.0, 9.0)
+}
+
+fn run_with(hobby_phase_deg: f64, hobby_radius_m: f64, hobby_speed_mps: f64) -> Outcome {
     let mut rig = Rig::new(site());
     let mut noise = Noise(0x9E37_79B9_7F4A_7C15);
     let mut targets = Vec::new();
@@ -110,7 +114,13 @@ fn run(hobby_phase_deg: f64) -> Outcome {
         hits: 0,
     });
     // T3: lawful hobby drone circling ~2 km from the post, pilot beside it.
-    let (start, motion) = circle([1_400.0, 1_400.0], 100.0, 9.0, hobby_phase_deg, 80.0);
+    let (start, motion) = circle(
+        [1_400.0, 1_400.0],
+        hobby_radius_m,
+        hobby_speed_mps,
+        hobby_phase_deg,
+        80.0,
+    );
     targets.push(Target {
         id: 3,
         pos: start,
@@ -283,5 +293,45 @@ fn hobby_drone_birds_and_helicopter_raise_no_alert() {
             .filter(|e| [3, 4, 5].contains(&e.track_id.0))
             .collect();
         assert!(quiet.is_empty(), "hobby phase {phase}°: {quiet:?}");
+    }
+}
+
+#[test]
+fn explore() {
+    for r in [50.0, 100.0, 200.0, 300.0, 500.0] {
+        for v in [5.0, 8.0, 10.0, 12.0, 15.0] {
+            let mut bad = Vec::new();
+            for k in 0..24 {
+                let ph = f64::from(k) * 15.0;
+                let o = run_with(ph, r, v);
+                let n = o
+                    .events
+                    .iter()
+                    .filter(|e| e.track_id.0 == 3 && e.state == AlertState::Raised)
+                    .count();
+                if n > 0 {
+                    bad.push((ph, n));
+                }
+            }
+            println!("r={r} v={v} bad={bad:?}");
+        }
+    }
+    let o = run(0.0);
+    let r = raised(&o, 1, POST);
+    println!(
+        "dive lead {:.1} s",
+        o.dive_cpa_time_s - r[0].time.seconds_since(t(0.0))
+    );
+    for e in &o.events {
+        println!(
+            "{:?} {} {} {:?} {:.0} {:?} {:?}",
+            e.state,
+            e.track_id,
+            e.unit_id,
+            e.level,
+            e.time.seconds_since(t(0.0)),
+            e.cleared_reason,
+            e.reasons
+        );
     }
 }

@@ -200,3 +200,18 @@ fn dense_scan_assigns_each_report_to_its_own_track() {
         assert!(dist_m(&t.position_enu, truth(i, 9.0)) < 6.0);
     }
 }
+
+#[test]
+fn a_report_with_its_own_velocity_starts_a_track_moving_at_that_velocity() {
+    let mut tr = tracker();
+    let mut o = rid_obs("rid-1", 0.0, [0.0, 0.0, 50.0], "A");
+    o.side.reported_velocity_enu_mps = Some([12.0, -4.0, 1.0]);
+    let out = tr.step(&[o], at(0.0));
+    assert_eq!(out[0].velocity_enu_mps, [12.0, -4.0, 1.0]);
+    // Without it, a new track starts at rest.
+    let out = tr.step(
+        &[pos_obs("radar", 1.0, [900.0, 0.0, 50.0], 3.0, 3.0)],
+        at(1.0),
+    );
+    assert_eq!(out[0].velocity_enu_mps, [0.0, 0.0, 0.0]);
+}

@@ -189,3 +189,25 @@ fn invalid_config_values_fall_back_to_defaults() {
     assert_eq!(out.len(), 1);
     assert!(all_finite(&out[0]));
 }
+
+#[test]
+fn a_flood_of_reports_is_capped_at_the_live_track_limit() {
+    let mut tr = tracker();
+    let extra = 50;
+    let obs: Vec<_> = (0..picket_fusion::MAX_LIVE_TRACKS + extra)
+        .map(|i| {
+            let p = [(i % 100) as f64 * 100.0, (i / 100) as f64 * 100.0, 50.0];
+            pos_obs("flood", 0.0, p, 3.0, 3.0)
+        })
+        .collect();
+    tr.step(&obs, at(0.0));
+    assert_eq!(tr.tracks().len(), picket_fusion::MAX_LIVE_TRACKS);
+    assert_eq!(tr.stats().observations_rejected, extra as u64);
+    // Once the flood's tracks die, new tracks can start again.
+    let out = tr.step(
+        &[pos_obs("radar", 5.0, [0.0, 0.0, 10.0], 3.0, 3.0)],
+        at(5.0),
+    );
+    assert_eq!(tr.tracks().len(), 1);
+    assert!(out.iter().any(|t| t.status == TrackStatus::Tentative));
+}

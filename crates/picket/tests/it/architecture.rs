@@ -12,13 +12,22 @@ fn graph() -> (BTreeMap<String, BTreeSet<String>>, BTreeMap<String, String>) {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("metadata json");
     let names: BTreeMap<String, String> = v["packages"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["id"].as_str().unwrap().to_string(), p["name"].as_str().unwrap().to_string()))
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_string(),
+                p["name"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for node in v["resolve"]["nodes"].as_array().unwrap() {
@@ -36,7 +45,9 @@ fn graph() -> (BTreeMap<String, BTreeSet<String>>, BTreeMap<String, String>) {
             })
             .map(|d| names[d["pkg"].as_str().unwrap()].clone())
             .collect();
-        g.entry(names[id].clone()).or_default().extend::<BTreeSet<String>>(deps);
+        g.entry(names[id].clone())
+            .or_default()
+            .extend::<BTreeSet<String>>(deps);
     }
     (g, names)
 }
@@ -56,17 +67,39 @@ fn closure(g: &BTreeMap<String, BTreeSet<String>>, root: &str) -> BTreeSet<Strin
 
 /// Crates that do I/O (async runtimes, sockets, HTTP, databases, brokers).
 const IO_CRATES: &[&str] = &[
-    "tokio", "mio", "socket2", "async-std", "hyper", "axum", "reqwest", "rusqlite",
-    "libsqlite3-sys", "sqlx", "postgres", "tokio-postgres", "rumqttc", "async-nats", "tower",
+    "tokio",
+    "mio",
+    "socket2",
+    "async-std",
+    "hyper",
+    "axum",
+    "reqwest",
+    "rusqlite",
+    "libsqlite3-sys",
+    "sqlx",
+    "postgres",
+    "tokio-postgres",
+    "rumqttc",
+    "async-nats",
+    "tower",
 ];
 
 #[test]
 fn codecs_fusion_assessment_and_the_simulator_do_no_io() {
     let (g, _) = graph();
-    for krate in ["picket-core", "picket-obsjson", "picket-fusion", "picket-assess", "picket-sim"] {
+    for krate in [
+        "picket-core",
+        "picket-obsjson",
+        "picket-fusion",
+        "picket-assess",
+        "picket-sim",
+    ] {
         let deps = closure(&g, krate);
         let bad: Vec<&&str> = IO_CRATES.iter().filter(|c| deps.contains(**c)).collect();
-        assert!(bad.is_empty(), "{krate} must do no I/O but depends on {bad:?}");
+        assert!(
+            bad.is_empty(),
+            "{krate} must do no I/O but depends on {bad:?}"
+        );
     }
 }
 
@@ -89,15 +122,30 @@ fn fusion_and_assessment_do_not_know_each_other_or_the_runtime() {
     let (g, _) = graph();
     let fusion = closure(&g, "picket-fusion");
     let assess = closure(&g, "picket-assess");
-    assert!(!fusion.contains("picket-assess"), "fusion must not know assessment");
-    assert!(!assess.contains("picket-fusion"), "assessment works on tracks, not the tracker");
+    assert!(
+        !fusion.contains("picket-assess"),
+        "fusion must not know assessment"
+    );
+    assert!(
+        !assess.contains("picket-fusion"),
+        "assessment works on tracks, not the tracker"
+    );
     for k in ["picket-pipeline", "picket-store", "picket-api"] {
-        assert!(!fusion.contains(k) && !assess.contains(k), "{k} under fusion/assessment");
+        assert!(
+            !fusion.contains(k) && !assess.contains(k),
+            "{k} under fusion/assessment"
+        );
     }
     let store = closure(&g, "picket-store");
-    assert!(!store.contains("axum") && !store.contains("picket-api"), "the store knows no HTTP");
+    assert!(
+        !store.contains("axum") && !store.contains("picket-api"),
+        "the store knows no HTTP"
+    );
     // The API reaches tracks only through the pipeline's published picture.
     for k in ["picket-fusion", "picket-assess", "picket-store"] {
-        assert!(!g["picket-api"].contains(k), "picket-api depends on {k} directly");
+        assert!(
+            !g["picket-api"].contains(k),
+            "picket-api depends on {k} directly"
+        );
     }
 }

@@ -49,7 +49,11 @@ fn culprit<'a>(s: &'a Scenario, a: &AlertEvent) -> Option<(&'a str, TruthKind, f
         .iter()
         .filter_map(|t| {
             let x = t.at(a.time)?;
-            Some((t.name.as_str(), t.kind, x.position_enu.horizontal_distance_m(&p)))
+            Some((
+                t.name.as_str(),
+                t.kind,
+                x.position_enu.horizontal_distance_m(&p),
+            ))
         })
         .min_by(|x, y| x.2.total_cmp(&y.2))
         .filter(|x| x.2 < 150.0)
@@ -59,7 +63,10 @@ fn check_seed(seed: u64) {
     let dir = tempdir(&format!("demo-{seed}"));
     let alerts = run_demo(seed, &dir);
     let s = picket_sim::naco(Timestamp::parse_rfc3339(START).unwrap(), seed);
-    let raised: Vec<&AlertEvent> = alerts.iter().filter(|a| a.state == AlertState::Raised).collect();
+    let raised: Vec<&AlertEvent> = alerts
+        .iter()
+        .filter(|a| a.state == AlertState::Raised)
+        .collect();
     let mut report = String::new();
     for a in &alerts {
         report.push_str(&format!(
@@ -77,7 +84,10 @@ fn check_seed(seed: u64) {
     // One alert per (track, unit): never raised twice.
     let mut seen = BTreeSet::new();
     for a in &raised {
-        assert!(seen.insert((a.track_id, a.unit_id.clone())), "raised twice: {a:?}\n{report}");
+        assert!(
+            seen.insert((a.track_id, a.unit_id.clone())),
+            "raised twice: {a:?}\n{report}"
+        );
     }
 
     // The diving dark drone: alerted for Post Alpha at least 30 s before its closest approach.
@@ -93,7 +103,10 @@ fn check_seed(seed: u64) {
         .min()
         .unwrap_or_else(|| panic!("the striker was never alerted for Post Alpha\n{report}"));
     let warning_s = cpa_time.seconds_since(first);
-    assert!(warning_s >= 30.0, "only {warning_s:.1} s of warning\n{report}");
+    assert!(
+        warning_s >= 30.0,
+        "only {warning_s:.1} s of warning\n{report}"
+    );
     eprintln!("seed {seed}: striker warning {warning_s:.1} s before closest approach");
 
     // The Remote ID drone chasing the patrol: alerted for the patrol.
