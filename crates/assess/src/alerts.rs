@@ -17,8 +17,15 @@ const CPA_CHANGE_M: f64 = 50.0;
 /// A time-to-closest-approach change is material above this fraction and this many seconds.
 const TIME_CHANGE_FRACTION: f64 = 0.20;
 const TIME_CHANGE_S: f64 = 10.0;
-/// Below this time to closest approach (s) and opening, the approach is over.
+/// Below this time to closest approach (s) and opening faster than this (m/s), the approach
+/// is over.
 const PASSED_TIME_S: f64 = 1.0;
+const OPENING_MPS: f64 = 0.5;
+/// An alerted track still closing faster than this (m/s) is not "no longer a threat", even
+/// when its predicted miss distance has grown past the caution margin: the clear timer waits
+/// until it passes or stops approaching, so a near miss hovering on the margin is not
+/// cleared and raised again.
+const STILL_CLOSING_MPS: f64 = 2.0;
 /// The rate cap counts raises over this window, seconds.
 const RATE_WINDOW_S: f64 = 60.0;
 
@@ -376,8 +383,13 @@ impl AlertManager {
             p.below_since = None;
             return Verdict::Active(t);
         }
-        if t.time_to_closest_approach_s < PASSED_TIME_S && t.closing_speed_mps < -0.5 {
+        if t.time_to_closest_approach_s < PASSED_TIME_S && t.closing_speed_mps < -OPENING_MPS {
             return Verdict::Clear("passed: closest approach over, opening".to_owned());
+        }
+        if t.closing_speed_mps > STILL_CLOSING_MPS && t.time_to_closest_approach_s >= PASSED_TIME_S
+        {
+            p.below_since = None;
+            return Verdict::Hold;
         }
         if below_for(p) {
             Verdict::Clear(format!("no longer a threat for {:.0} s", clear_after))

@@ -19,36 +19,56 @@ const DIVE_VERTICAL_SPEED_MPS: f64 = -3.0;
 const DIVE_RANGE_M: f64 = 1_000.0;
 /// Below this closing speed (m/s, either way) the range is "holding".
 const HOLDING_MPS: f64 = 0.5;
-/// A track is not extrapolated more than this far from its last estimate, seconds; older
-/// tracks are not assessed (fusion should have deleted them).
+/// A track is not extrapolated more than this far from its last estimate, seconds; tracks
+/// further off in time are not assessed (fusion should have deleted them).
 const MAX_EXTRAPOLATION_S: f64 = 30.0;
 /// Memory of a track not updated for this long is dropped even without a Deleted snapshot.
 const FORGET_AFTER_S: f64 = 600.0;
-/// Course history kept per track to recognise circling, seconds.
-const TURN_WINDOW_S: f64 = 120.0;
-/// The current turn rate is averaged over at least this long, seconds (course noise of a
-/// few degrees per report must not look like a turn).
-const TURN_RATE_SPAN_S: f64 = 10.0;
-/// Slower than this (m/s) a course means nothing (hover, drift).
+/// Velocity reports kept per track (to smooth them and to recognise circling), seconds.
+const HISTORY_WINDOW_S: f64 = 120.0;
+/// Reports are kept at least this far apart (a later one within it replaces the last), and
+/// never more than this many: memory is bounded whatever the update rate.
+const HISTORY_MIN_SPACING_S: f64 = 0.5;
+const HISTORY_CAP: usize = 256;
+/// Assessment uses the track's velocity averaged over this many seconds of reports: a radar
+/// track's course can swing ±15° from one report to the next, and a straight-line prediction
+/// three minutes ahead amplifies that into kilometres.
+const SMOOTHING_S: f64 = 6.0;
+/// Slower than this (m/s) a course means nothing (hover, drift, clutter).
 const MIN_COURSE_SPEED_MPS: f64 = 2.0;
+/// The turn rate is averaged over at least this long, seconds ...
+const TURN_RATE_SPAN_S: f64 = 10.0;
+/// ... and must still show over the last this many seconds (a track that has rolled out of
+/// its turn is predicted straight again as soon as its smoothed course says so).
+const TURN_NOW_SPAN_S: f64 = 4.0;
 /// A track turning at least this fast (°/s) ...
 const MIN_TURN_RATE_DPS: f64 = 0.5;
 /// ... that has turned at least this far the same way within the window is circling, and its
 /// path is predicted along the turn rather than along a straight line. A weave (turns both
 /// ways) or a small turn onto a new heading does not qualify, so an evasive or re-aimed
-/// attacker is still predicted straight; a turn of 90° or more counts while it lasts (and
+/// attacker is still predicted straight; a turn of 60° or more counts while it lasts (and
 /// for up to the rate span after, until the averaged rate settles).
-const MIN_CIRCLING_TURN_DEG: f64 = 90.0;
+const MIN_CIRCLING_TURN_DEG: f64 = 60.0;
 /// A caution (the long-range level) needs a steady course: over the last this many seconds
 /// ...
-const STEADY_SPAN_S: f64 = 6.0;
-/// ... the course changed by less than this many degrees. A turning or brand-new track's
-/// straight-line prediction minutes ahead is noise; warnings and imminent levels are never
-/// held back by this.
+const STEADY_SPAN_S: f64 = 10.0;
+/// ... the (smoothed) course changed by less than this many degrees. A turning or brand-new
+/// track's straight-line prediction minutes ahead is noise; warnings and imminent levels
+/// are never held back by this.
 const STEADY_MAX_TURN_DEG: f64 = 20.0;
-/// Course samples kept per track (bounded whatever the update rate) and their spacing.
-const HISTORY_CAP: usize = 256;
-const HISTORY_MIN_SPACING_S: f64 = 0.5;
+/// Faster than this (m/s, smoothed) an unidentified track is most likely a manned aircraft
+/// not yet confirmed as such (that takes a sustained speed); it is not alerted meanwhile.
+const FAST_UNCONFIRMED_MPS: f64 = crate::classify::MANNED_SPEED_MPS;
+/// A caution from beyond radius + margin needs the track itself to close on the unit at
+/// least this fast (m/s), not just the unit on it.
+const MIN_OWN_APPROACH_MPS: f64 = 2.0;
+/// An unclassified track that has stayed within this many metres of where it was first seen
+/// ...
+const CLUTTER_MAX_EXCURSION_M: f64 = 100.0;
+/// ... for at least this many seconds, and is not moving now, is most likely ground clutter
+/// (a reflector the radar keeps reporting): shown, not alerted. A hovering drone the radar
+/// recognises as one is classified a drone and is not affected.
+const CLUTTER_MIN_AGE_S: f64 = 30.0;
 
 /// The protected site: its local frame, its units and its zones.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -102,9 +122,12 @@ struct TrackMemory {
     last: Track,
     /// Last snapshot position in the site frame (for crossings between successive snapshots).
     last_enu: Enu,
-    /// Recent courses over ground (degrees), oldest first; emptied when the track slows
-    /// below [`MIN_COURSE_SPEED_MPS`] so turns are never measured across a hover.
-    courses: VecDeque<(Timestamp, f64)>,
+    /// Recent velocity reports (ENU m/s), oldest first.
+    velocities: VecDeque<(Timestamp, [f64; 3])>,
+    /// Where and when this assessor first saw the track, and the farthest it has been from
+    /// there since (horizontal metres).
+    first_seen: (Timestamp, Enu),
+    max_excursion_m: f64,
     crossing: Option<Crossing>,
     evidence: ClassEvidence,
     speed: SpeedEvidence,
@@ -123,47 +146,103 @@ impl TrackMemory {
         })
     }
 
-    /// Net course change (degrees, clockwise positive) over at least the last `span_s`
-    /// seconds and the span actually covered; `None` when the history is shorter.
-    fn course_change(&self, span_s: f64) -> Option<(f64, f64)> {
-        let &(t_now, _) = self.courses.back()?;
-        let mut total = 0.0;
-        for i in (1..self.courses.len()).rev() {
-            let (ta, ca) = self.courses[i - 1];
-            total += wrap_deg(self.courses[i].1 - ca);
-            let span = t_now.seconds_since(ta);
-            if span >= span_s {
-                return Some((total, span));
+    /// The velocity averaged over the [`SMOOTHING_S`] of reports ending at report `idx`.
+    fn smoothed_at(&self, idx: usize) -> [f64; 3] {
+        let Some(&(t_end, _)) = self.velocities.get(idx) else {
+            return self.last.velocity_enu_mps;
+        };
+        let mut sum = [0.0; 3];
+        let mut n = 0.0;
+        for &(t, v) in self.velocities.range(..=idx).rev() {
+            if t_end.seconds_since(t) > SMOOTHING_S {
+                break;
             }
+            for k in 0..3 {
+                sum[k] += v[k];
+            }
+            n += 1.0;
         }
-        None
+        if n == 0.0 {
+            return self.last.velocity_enu_mps;
+        }
+        [sum[0] / n, sum[1] / n, sum[2] / n]
     }
 
-    /// The turn rate (°/s, clockwise positive) when the track is circling, else `None`.
-    fn circling_turn_rate_dps(&self) -> Option<f64> {
-        let (recent, span) = self.course_change(TURN_RATE_SPAN_S)?;
-        let rate = recent / span;
-        let (total, _) = self.course_change(f64::INFINITY).or_else(|| {
-            // The whole history, however long it is.
-            let first = self.courses.front()?.0;
-            let span = self.courses.back()?.0.seconds_since(first);
-            self.course_change(span)
-        })?;
-        (rate.abs() >= MIN_TURN_RATE_DPS
-            && total.abs() >= MIN_CIRCLING_TURN_DEG
-            && rate.signum() == total.signum())
-        .then_some(rate)
+    /// The smoothed velocity now (ENU m/s).
+    fn velocity(&self) -> [f64; 3] {
+        match self.velocities.len() {
+            0 => self.last.velocity_enu_mps,
+            n => self.smoothed_at(n - 1),
+        }
+    }
+
+    /// Smoothed courses (time, degrees), oldest first, from reports whose smoothing window
+    /// is full and since the track last moved slower than [`MIN_COURSE_SPEED_MPS`] (turns
+    /// are never measured across a hover).
+    fn courses(&self) -> Vec<(Timestamp, f64)> {
+        let Some(&(t_first, _)) = self.velocities.front() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for i in (0..self.velocities.len()).rev() {
+            let t = self.velocities[i].0;
+            let v = self.smoothed_at(i);
+            if t.seconds_since(t_first) < SMOOTHING_S || v[0].hypot(v[1]) < MIN_COURSE_SPEED_MPS {
+                break;
+            }
+            out.push((t, v[0].atan2(v[1]).to_degrees()));
+        }
+        out.reverse();
+        out
+    }
+
+    /// The turn rate (°/s, clockwise positive) when the track is circling, else `None`:
+    /// turning the same way now (last [`TURN_NOW_SPAN_S`]) as over [`TURN_RATE_SPAN_S`],
+    /// and [`MIN_CIRCLING_TURN_DEG`] or more in all.
+    fn circling_turn_rate_dps(courses: &[(Timestamp, f64)]) -> Option<f64> {
+        let &(t_now, _) = courses.last()?;
+        let turns = courses
+            .windows(2)
+            .map(|w| (w[0].0, wrap_deg(w[1].1 - w[0].1)));
+        let mut total = 0.0;
+        let mut now_rate = None;
+        let mut rate = None;
+        for (t_from, turn) in turns.rev() {
+            total += turn;
+            let span = t_now.seconds_since(t_from);
+            if now_rate.is_none() && span >= TURN_NOW_SPAN_S {
+                now_rate = Some(total / span);
+            }
+            if rate.is_none() && span >= TURN_RATE_SPAN_S {
+                rate = Some(total / span);
+            }
+        }
+        let (rate, now_rate) = (rate?, now_rate?);
+        let agree = |r: f64| r.abs() >= MIN_TURN_RATE_DPS && r.signum() == total.signum();
+        (agree(rate) && agree(now_rate) && total.abs() >= MIN_CIRCLING_TURN_DEG).then_some(rate)
     }
 
     /// Whether the course is steady enough to trust a long straight-line prediction.
-    fn course(&self) -> Course {
-        if self.last.ground_speed_mps() < MIN_COURSE_SPEED_MPS {
+    fn course(&self, courses: &[(Timestamp, f64)]) -> Course {
+        let v = self.velocity();
+        if v[0].hypot(v[1]) < MIN_COURSE_SPEED_MPS {
             return Course::Steady;
         }
-        match self.course_change(STEADY_SPAN_S) {
-            None => Course::TooNew,
-            Some((turn, _)) if turn.abs() >= STEADY_MAX_TURN_DEG => Course::Turning(turn),
-            Some(_) => Course::Steady,
+        let Some(&(t_now, c_now)) = courses.last() else {
+            return Course::TooNew;
+        };
+        let Some(&(_, c_then)) = courses
+            .iter()
+            .rev()
+            .find(|(t, _)| t_now.seconds_since(*t) >= STEADY_SPAN_S)
+        else {
+            return Course::TooNew;
+        };
+        let turn = wrap_deg(c_now - c_then);
+        if turn.abs() >= STEADY_MAX_TURN_DEG {
+            Course::Turning(turn)
+        } else {
+            Course::Steady
         }
     }
 }
@@ -335,7 +414,9 @@ impl Assessor {
                     let mut m = TrackMemory {
                         last: t.clone(),
                         last_enu: enu,
-                        courses: VecDeque::new(),
+                        velocities: VecDeque::new(),
+                        first_seen: (t.time, enu),
+                        max_excursion_m: 0.0,
                         crossing: None,
                         evidence: ClassEvidence::default(),
                         speed: SpeedEvidence::default(),
@@ -439,12 +520,12 @@ impl Assessor {
             if m.last.status != TrackStatus::Confirmed || m.last.hits < self.config.min_track_hits {
                 continue;
             }
-            let age = now.seconds_since(m.last.time);
-            if age > MAX_EXTRAPOLATION_S {
+            let dt = now.seconds_since(m.last.time);
+            if dt.abs() > MAX_EXTRAPOLATION_S {
                 continue;
             }
-            let dt = age.max(-MAX_EXTRAPOLATION_S);
-            let v = m.last.velocity_enu_mps;
+            let v = m.velocity();
+            let courses = m.courses();
             let pos = Enu::new(
                 m.last_enu.east_m + v[0] * dt,
                 m.last_enu.north_m + v[1] * dt,
@@ -456,8 +537,9 @@ impl Assessor {
                 class: m.classification(),
                 position_enu: pos,
                 position: self.site.frame.to_geo(&pos),
-                turn_rate_dps: m.circling_turn_rate_dps(),
-                course: m.course(),
+                velocity_enu_mps: v,
+                turn_rate_dps: TrackMemory::circling_turn_rate_dps(&courses),
+                course: m.course(&courses),
                 now,
             };
             for (i, state, age) in &units {
@@ -475,7 +557,7 @@ impl Assessor {
         report_age_s: Option<f64>,
     ) -> Threat {
         let cfg = &self.config;
-        let tv = t.memory.last.velocity_enu_mps;
+        let tv = t.velocity_enu_mps;
         let rel = [
             t.position_enu.east_m - s.position_enu.east_m,
             t.position_enu.north_m - s.position_enu.north_m,
@@ -500,6 +582,7 @@ impl Assessor {
         let bearing_deg = s.position_enu.bearing_to_deg(&t.position_enu);
         let vertical_mps = tv[2];
         let radius = s.radius_m;
+        let name = &unit.unit.name;
 
         let mut level = if range_m <= radius
             || (cpa.distance_m <= radius && cpa.time_s <= cfg.imminent_time_s)
@@ -514,12 +597,21 @@ impl Assessor {
         };
         // A caution rests on a prediction far ahead; hold it back while the course is not
         // steady (a circling track is predicted along its turn instead, so it is exempt).
+        // A caution from afar also needs the track itself to come toward the unit: a patrol
+        // driving toward a hovering object is warned when the object is near or the patrol
+        // will be on it within the warning time, not three minutes ahead.
+        let own_approach_mps = if range_m > 1e-6 {
+            -(rel[0] * tv[0] + rel[1] * tv[1]) / range_m
+        } else {
+            0.0
+        };
         let mut held_back = None;
-        if level == ThreatLevel::Caution
-            && t.turn_rate_dps.is_none()
-            && range_m > radius + cfg.caution_margin_m
-        {
+        if level == ThreatLevel::Caution && range_m > radius + cfg.caution_margin_m {
             held_back = match t.course {
+                _ if own_approach_mps < MIN_OWN_APPROACH_MPS => Some(format!(
+                    "not approaching by itself ({name} is moving toward it)"
+                )),
+                _ if t.turn_rate_dps.is_some() => None,
                 Course::Steady => None,
                 Course::TooNew => Some("track too new to predict its course".to_owned()),
                 Course::Turning(turn) => Some(format!(
@@ -544,8 +636,23 @@ impl Assessor {
         if !alertable {
             level = ThreatLevel::Info;
         }
+        // Faster than a small drone but not yet for long enough to be called a manned aircraft:
+        // it will be one within seconds (or slow down and be assessed then), so do not alert
+        // in between only to clear it again.
+        let ground_speed = tv[0].hypot(tv[1]);
+        let fast_unconfirmed = alertable && ground_speed > FAST_UNCONFIRMED_MPS;
+        if fast_unconfirmed {
+            level = ThreatLevel::Info;
+        }
+        let stationary_s = t.now.seconds_since(t.memory.first_seen.0);
+        let clutter = t.class.class == TargetClass::Unknown
+            && stationary_s >= CLUTTER_MIN_AGE_S
+            && t.memory.max_excursion_m < CLUTTER_MAX_EXCURSION_M
+            && ground_speed < MIN_COURSE_SPEED_MPS;
+        if clutter {
+            level = ThreatLevel::Info;
+        }
 
-        let name = &unit.unit.name;
         let mut reasons = vec![label(&t.class, t.memory.identity.as_ref())];
         if range_m <= radius {
             reasons.push(format!(
@@ -604,6 +711,18 @@ impl Assessor {
             ));
         }
         reasons.extend(held_back);
+        if clutter {
+            reasons.push(format!(
+                "unclassified and stationary for {}: likely ground clutter, not alerted",
+                words::ago(stationary_s)
+            ));
+        }
+        if fast_unconfirmed {
+            reasons.push(format!(
+                "{} over ground: probably a manned aircraft, not alerted while confirming",
+                words::speed(ground_speed)
+            ));
+        }
         reasons.extend(t.class.reasons.iter().cloned());
 
         Threat {
@@ -655,6 +774,8 @@ struct TrackContext<'a> {
     class: Classification,
     position_enu: Enu,
     position: GeoPoint,
+    /// Smoothed velocity, ENU m/s.
+    velocity_enu_mps: [f64; 3],
     /// Set when the track is circling: its path is predicted along the turn.
     turn_rate_dps: Option<f64>,
     course: Course,
@@ -685,34 +806,47 @@ fn absorb(m: &mut TrackMemory, t: &Track, enu: Enu) {
     if let Some(h) = &t.class_hint {
         m.evidence.add(h);
     }
-    m.speed.add(t.time, t.ground_speed_mps());
     if t.identity.is_some() {
         m.identity.clone_from(&t.identity);
     }
     if t.operator_position.is_some() {
         m.operator = t.operator_position;
     }
-    let v = t.velocity_enu_mps;
-    if t.ground_speed_mps() < MIN_COURSE_SPEED_MPS {
-        m.courses.clear();
-    } else {
-        let spaced = m
-            .courses
-            .back()
-            .is_none_or(|(last, _)| t.time.seconds_since(*last) >= HISTORY_MIN_SPACING_S);
-        if spaced {
-            m.courses.push_back((t.time, v[0].atan2(v[1]).to_degrees()));
-        }
-    }
-    while m.courses.len() > HISTORY_CAP
-        || m.courses
-            .front()
-            .is_some_and(|(first, _)| t.time.seconds_since(*first) > TURN_WINDOW_S)
-    {
-        m.courses.pop_front();
+    // A tentative track's velocity is an initial guess (fusion starts it at zero); only
+    // confirmed estimates go into the history.
+    if t.status == TrackStatus::Confirmed {
+        push_velocity(m, t);
     }
     m.last = t.clone();
     m.last_enu = enu;
+    let v = m.velocity();
+    m.speed.add(t.time, v[0].hypot(v[1]));
+    m.max_excursion_m = m
+        .max_excursion_m
+        .max(m.first_seen.1.horizontal_distance_m(&enu));
+}
+
+/// Add a snapshot's velocity to the history, keeping it sparse and within its window.
+fn push_velocity(m: &mut TrackMemory, t: &Track) {
+    let sample = (t.time, t.velocity_enu_mps);
+    // Reports closer than the spacing to the one before the last replace the last, so the
+    // newest report always counts and the history stays sparse.
+    let n = m.velocities.len();
+    let crowded = n >= 2
+        && m.velocities
+            .get(n - 2)
+            .is_some_and(|(t0, _)| t.time.seconds_since(*t0) < HISTORY_MIN_SPACING_S);
+    match m.velocities.back_mut() {
+        Some(last) if crowded || last.0 == t.time => *last = sample,
+        _ => m.velocities.push_back(sample),
+    }
+    while m.velocities.len() > HISTORY_CAP
+        || m.velocities
+            .front()
+            .is_some_and(|(first, _)| t.time.seconds_since(*first) > HISTORY_WINDOW_S)
+    {
+        m.velocities.pop_front();
+    }
 }
 
 /// Where and when the segment between two successive snapshots crosses a border, if it does.

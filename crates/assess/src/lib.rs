@@ -10,6 +10,34 @@
 //! This crate is **not** for I/O: it reads no clock (time is always an argument, taken from the
 //! data), opens no socket or file, spawns no task, and knows no wire or config file format.
 //! Everything it iterates is ordered (`BTreeMap`), so the same inputs give the same outputs.
+//!
+//! # How a level is decided
+//! Horizontal motion of the track relative to the unit (a patrol's velocity comes from its
+//! successive position reports) gives the closest approach within [`AssessConfig::horizon_s`]:
+//! - **imminent**: inside the unit's radius now, or closest approach inside it within
+//!   `imminent_time_s`;
+//! - **warning**: closest approach inside the radius within `warning_time_s`, or a dive
+//!   (descending faster than 3 m/s) while closing within 1 km;
+//! - **caution**: closest approach within radius + `caution_margin_m`;
+//! - **info**: anything else, and always for birds and manned aircraft.
+//!
+//! Motion is judged on the track's velocity averaged over the last 6 s of confirmed
+//! estimates (radar courses swing ±15° report to report). Refinements keep clutter, loiterers
+//! and manned traffic quiet without delaying a real attack, each stated in the reasons:
+//! - a track that has turned at least 60° the same way and is still turning is *circling*:
+//!   its path is predicted along its turn, not along the tangent;
+//! - a caution (and only a caution: the level that rests on a prediction minutes ahead) from
+//!   beyond radius + margin needs a steady course (under 20° of turn over 10 s) and the track
+//!   itself closing at 2 m/s or more (not just a patrol driving toward it);
+//! - an unidentified track faster than 45 m/s is not alerted while its manned-aircraft status
+//!   is being confirmed (8 s sustained);
+//! - an unclassified track that has not moved 100 m in 30 s and is still is treated as
+//!   ground clutter.
+//!
+//! Alerts: raised after `raise_after` consecutive assessments at caution or above; rises are
+//! announced at once, falls once they have lasted 5 s, material changes at most every 5 s;
+//! cleared when the track is lost, reclassified, past its closest approach and opening, or
+//! below caution for `clear_after_s` while no longer closing.
 #![deny(missing_docs)]
 
 mod alerts;

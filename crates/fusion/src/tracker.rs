@@ -63,7 +63,8 @@ struct TrackState {
     identity: Option<Identity>,
     /// Sum of hint confidences per class, indexed by `class_index`.
     class_sum: [f64; 4],
-    class_hints: u32,
+    /// Number of hints per class, indexed by `class_index`.
+    class_count: [u32; 4],
     sensors: Vec<SensorId>,
     operator_position: Option<GeoPoint>,
     callsign: Option<String>,
@@ -99,8 +100,9 @@ impl TrackState {
             self.identity.clone_from(&o.identity);
         }
         if let Some(h) = o.class_hint {
-            self.class_sum[class_index(h.class)] += f64::from(h.confidence.clamp(0.0, 1.0));
-            self.class_hints = self.class_hints.saturating_add(1);
+            let i = class_index(h.class);
+            self.class_sum[i] += f64::from(h.confidence.clamp(0.0, 1.0));
+            self.class_count[i] = self.class_count[i].saturating_add(1);
         }
         if let Err(at) = self.sensors.binary_search(&o.sensor_id) {
             self.sensors.insert(at, o.sensor_id.clone());
@@ -121,18 +123,28 @@ impl TrackState {
         }
     }
 
+    /// The class with the most summed confidence among decisive hints (drone, bird, manned
+    /// aircraft); confidence = its sum over the number of decisive hints, so contradicting
+    /// hints lower it. An `unknown` hint means the sensor could not tell: it neither supports
+    /// nor weakens a class, and decides only when no sensor ever said more.
     fn class_hint(&self) -> Option<ClassHint> {
-        if self.class_hints == 0 {
-            return None;
-        }
-        // First maximum in enum order, so ties resolve the same way every time.
-        let mut best = 0;
-        for i in 1..CLASSES.len() {
-            if self.class_sum[i] > self.class_sum[best] {
-                best = i;
+        const UNKNOWN: usize = 3;
+        let decisive: u32 = self.class_count[..UNKNOWN].iter().sum();
+        let (best, denominator) = if decisive > 0 {
+            // First maximum in enum order, so ties resolve the same way every time.
+            let mut best = 0;
+            for i in 1..UNKNOWN {
+                if self.class_sum[i] > self.class_sum[best] {
+                    best = i;
+                }
             }
-        }
-        let confidence = (self.class_sum[best] / f64::from(self.class_hints)).clamp(0.0, 1.0);
+            (best, decisive)
+        } else if self.class_count[UNKNOWN] > 0 {
+            (UNKNOWN, self.class_count[UNKNOWN])
+        } else {
+            return None;
+        };
+        let confidence = (self.class_sum[best] / f64::from(denominator)).clamp(0.0, 1.0);
         Some(ClassHint {
             class: CLASSES[best],
             confidence: confidence as f32,
@@ -497,7 +509,7 @@ impl Tracker {
             history: 1,
             identity: None,
             class_sum: [0.0; 4],
-            class_hints: 0,
+            class_count: [0; 4],
             sensors: Vec::new(),
             operator_position: None,
             callsign: None,

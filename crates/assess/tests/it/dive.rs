@@ -2,17 +2,17 @@
 
 use crate::*;
 
-/// The threat after 8 s of steady flight that ends at `end` (long enough to trust the course).
+/// The threat after 20 s of steady flight that ends at `end` (long enough to trust the course).
 fn assess_once(vel: [f64; 3], end: [f64; 3]) -> Threat {
     let mut rig = Rig::new(post_only_site());
     let start = [
-        end[0] - 8.0 * vel[0],
-        end[1] - 8.0 * vel[1],
-        end[2] - 8.0 * vel[2],
+        end[0] - 20.0 * vel[0],
+        end[1] - 20.0 * vel[1],
+        end[2] - 20.0 * vel[2],
     ];
     let fly = straight(1, 0.0, start, vel, &Kind::dark_drone());
     let mut threats = Vec::new();
-    for i in 0..=8 {
+    for i in 0..=20 {
         threats = rig.step(&[fly(f64::from(i))], f64::from(i)).0;
     }
     threat_for(&threats, 1, POST).expect("assessed").clone()

@@ -2,12 +2,16 @@
 
 use crate::*;
 
+/// One assessment of track 1. Below caution it is hovering (neither closing nor opening),
+/// so only the clear timer can end its alert.
 fn run(mgr: &mut AlertManager, level: ThreatLevel, time_s: f64) -> Vec<AlertEvent> {
-    mgr.process(
-        &[threat(1, POST, level, 100.0, 60.0)],
-        &[TrackId(1)],
-        t(time_s),
-    )
+    let mut th = threat(1, POST, level, 100.0, 60.0);
+    if level < ThreatLevel::Caution {
+        th.closing_speed_mps = 0.0;
+        th.time_to_closest_approach_s = 0.0;
+        th.closest_approach_m = th.range_m;
+    }
+    mgr.process(&[th], &[TrackId(1)], t(time_s))
 }
 
 #[test]
@@ -157,4 +161,28 @@ fn material_change_of_closest_approach_or_time_is_an_update() {
     // 150 s → 100 s, but only 2 s after the last update: held until 5 s have passed.
     assert!(go(&mut mgr, 250.0, 100.0, 14.0).is_empty());
     assert_eq!(go(&mut mgr, 250.0, 100.0, 17.0).len(), 1);
+}
+
+#[test]
+fn a_near_miss_still_closing_is_held_until_it_passes() {
+    let mut mgr = AlertManager::new(AssessConfig::default());
+    run(&mut mgr, ThreatLevel::Caution, 0.0);
+    assert_eq!(run(&mut mgr, ThreatLevel::Caution, 1.0).len(), 1);
+    // Predicted to miss by 750 m now, but still closing at 15 m/s for another 40 s.
+    let mut miss = threat(1, POST, ThreatLevel::Info, 750.0, 40.0);
+    miss.closing_speed_mps = 15.0;
+    for s in 2..42 {
+        miss.time_to_closest_approach_s = 42.0 - f64::from(s);
+        let ev = mgr.process(std::slice::from_ref(&miss), &[TrackId(1)], t(f64::from(s)));
+        assert!(ev.is_empty(), "held while closing: {ev:?}");
+    }
+    // Past closest approach, opening: cleared as passed.
+    miss.time_to_closest_approach_s = 0.0;
+    miss.closing_speed_mps = -15.0;
+    let ev = mgr.process(&[miss], &[TrackId(1)], t(42.0));
+    assert_eq!(ev.len(), 1);
+    assert_eq!(
+        ev[0].cleared_reason.as_deref(),
+        Some("passed: closest approach over, opening")
+    );
 }

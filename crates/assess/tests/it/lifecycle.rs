@@ -30,13 +30,14 @@ fn approaching_drone_raises_once_updates_on_level_change_and_clears_when_lost() 
         "ids start at 1"
     );
     assert_eq!(raised[0].level, ThreatLevel::Caution);
-    // A caution needs a steady course over 6 s, then two assessments in a row.
-    assert_eq!(raised[0].time, t(7.0));
+    // A caution needs a steady course: 6 s to average the velocity, then 10 s steady, then
+    // two assessments in a row.
+    assert_eq!(raised[0].time, t(17.0));
     assert!(raised[0].dark);
     assert_eq!(raised[0].target_class, TargetClass::Drone);
     assert_eq!(raised[0].reasons[0], "dark drone (no Remote ID)");
     assert!(
-        raised[0].reasons[1].starts_with("2.9 km N of Post Alpha, closing 20 m/s"),
+        raised[0].reasons[1].starts_with("2.7 km N of Post Alpha, closing 20 m/s"),
         "{:?}",
         raised[0].reasons
     );
@@ -155,9 +156,10 @@ fn a_caution_is_held_back_while_the_track_is_too_new_and_says_why() {
 #[test]
 fn a_turning_track_far_out_is_not_a_caution_until_it_settles() {
     let mut rig = Rig::new(post_only_site());
-    // 2.5 km north, 15 m/s, swinging its course by 5°/s; at t = 10 s it points at the post.
+    // 2.5 km north, 15 m/s, swinging its course by 3°/s. At t = 19 s its velocity averaged
+    // over the last 6 s points straight at the post, 2.5 km away: a caution by geometry.
     let at = |s: f64| {
-        let course = (180.0 + 5.0 * (s - 10.0)).to_radians();
+        let course = (180.0 + 3.0 * (s - 16.0)).to_radians();
         track(
             6,
             s,
@@ -167,15 +169,16 @@ fn a_turning_track_far_out_is_not_a_caution_until_it_settles() {
         )
     };
     let mut last = Vec::new();
-    for i in 0..=10 {
+    for i in 0..=19 {
         last = rig.step(&[at(f64::from(i))], f64::from(i)).0;
     }
     let th = threat_for(&last, 6, POST).expect("assessed");
+    assert!(th.closest_approach_m < 50.0, "{th:?}");
     assert_eq!(th.level, ThreatLevel::Info, "{th:?}");
     assert!(
         th.reasons
             .iter()
-            .any(|r| r == "course changing (30° in 6 s), too early to predict"),
+            .any(|r| r == "course changing (30° in 10 s), too early to predict"),
         "{:?}",
         th.reasons
     );

@@ -2,10 +2,13 @@
 
 mod acknowledge;
 mod border;
+mod circling;
 mod classes;
+mod clutter;
 mod cpa;
 mod determinism;
 mod dive;
+mod hostile;
 mod hysteresis;
 mod lifecycle;
 mod moving;

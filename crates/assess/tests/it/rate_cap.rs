@@ -19,7 +19,7 @@ fn a_swarm_beyond_the_cap_is_merged_into_existing_alerts() {
             )
         })
         .collect();
-    for i in 0..10 {
+    for i in 0..20 {
         let s = f64::from(i);
         let snaps: Vec<Track> = flights.iter().map(|f| f(s)).collect();
         rig.step(&snaps, s);

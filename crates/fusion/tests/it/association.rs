@@ -162,6 +162,34 @@ fn class_evidence_is_summed_per_class_and_averaged_over_hints() {
 }
 
 #[test]
+fn unknown_hints_neither_support_nor_dilute_a_class() {
+    let class_after = |hints: &[(TargetClass, f32)]| {
+        let mut tr = tracker();
+        let obs: Vec<_> = hints
+            .iter()
+            .enumerate()
+            .map(|(k, &(class, confidence))| Observation {
+                class_hint: Some(ClassHint { class, confidence }),
+                ..pos_obs("radar", k as f64, [10.0, 10.0, 30.0], 3.0, 3.0)
+            })
+            .collect();
+        tr.step(&obs, at(hints.len() as f64))
+            .remove(0)
+            .class_hint
+            .unwrap()
+    };
+    let u = (TargetClass::Unknown, 0.3);
+    let b = (TargetClass::Bird, 0.75);
+    let h = class_after(&[u, b, u, u]);
+    assert_eq!(h.class, TargetClass::Bird);
+    assert!((h.confidence - 0.75).abs() < 1e-6, "{}", h.confidence);
+    // Only "could not tell" so far: the class is unknown, with those hints' confidence.
+    let h = class_after(&[u, u]);
+    assert_eq!(h.class, TargetClass::Unknown);
+    assert!((h.confidence - 0.3).abs() < 1e-6, "{}", h.confidence);
+}
+
+#[test]
 fn sensors_are_listed_sorted_and_once() {
     let mut tr = tracker();
     let p = [0.0, 0.0, 40.0];
