@@ -113,7 +113,7 @@ async fn malformed_lines_are_counted_and_the_stream_goes_on() {
     );
     assert!(m
         .render()
-        .contains("picket_input_malformed_total{sensor=\"radar-1\",reason=\"bad record\"} 2\n"));
+        .contains("picket_input_malformed_total{sensor=\"radar-1\",reason=\"bad record\"} 1\n"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
