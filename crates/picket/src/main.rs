@@ -2,6 +2,7 @@
 //! wiring the pipeline, the store and the API together.
 
 mod config;
+mod decode;
 mod wiring;
 
 use anyhow::{Context, Result};
@@ -117,6 +118,14 @@ enum Cmd {
         #[arg(long, default_value = "2026-01-01T12:00:00Z")]
         start: String,
     },
+    /// Decode a capture to JSON lines on standard output (schemas: docs/decode-*.md).
+    Decode {
+        /// The capture file.
+        file: PathBuf,
+        /// What the file holds (default: sniffed from its first bytes).
+        #[arg(long, value_enum, default_value = "auto")]
+        format: decode::DecodeFormat,
+    },
     /// Issue a new API token for a user named in the site config (printed once).
     Token {
         /// The site config.
@@ -162,6 +171,24 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Scenario { out, seed, start } => {
             let start = picket_core::Timestamp::parse_rfc3339(&start).context("--start")?;
             wiring::write_scenario(&out, seed, start)
+        }
+        Cmd::Decode { file, format } => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            match decode::decode_file(&file, format, &mut out) {
+                Ok((n, q)) => {
+                    eprintln!("{}: {n} records ({q} quarantined)", file.display());
+                    Ok(())
+                }
+                // `picket decode FILE | head` is normal use, not an error.
+                Err(e)
+                    if e.downcast_ref::<std::io::Error>()
+                        .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+                {
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
         }
         Cmd::Token { config, user } => {
             let site = config::load(&config).map_err(|e| anyhow::anyhow!("{e}"))?;

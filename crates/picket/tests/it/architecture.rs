@@ -93,6 +93,8 @@ fn codecs_fusion_assessment_and_the_simulator_do_no_io() {
         "picket-fusion",
         "picket-assess",
         "picket-sim",
+        "picket-pcap",
+        "picket-remoteid",
     ] {
         let deps = closure(&g, krate);
         let bad: Vec<&&str> = IO_CRATES.iter().filter(|c| deps.contains(**c)).collect();

@@ -1,4 +1,5 @@
 //! End-to-end tests of the `picket` binary.
 
 mod architecture;
+mod decode;
 mod demo;

@@ -1,0 +1,671 @@
+//! pcap and pcapng files, read from a byte slice.
+//!
+//! [`packets`] sniffs the format and returns an iterator of [`Packet`]s that borrow the input.
+//! Every length in the file is checked against what is left before it is used: a block or
+//! record that claims more bytes than remain is a [`CaptureError`], and the iterator stops
+//! there (it is fused).
+
+use crate::bytes::Endian;
+use std::fmt;
+
+/// A capture's link-layer header type (the `LINKTYPE_*` number of tcpdump.org).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LinkType(pub u32);
+
+impl LinkType {
+    /// Raw IEEE 802.11 frames, no radio header.
+    pub const IEEE802_11: LinkType = LinkType(105);
+    /// IEEE 802.11 with a radiotap header.
+    pub const RADIOTAP: LinkType = LinkType(127);
+    /// Bluetooth LE link layer, no pseudo-header.
+    pub const BLUETOOTH_LE_LL: LinkType = LinkType(251);
+    /// Bluetooth LE link layer with the 10-byte PHDR pseudo-header.
+    pub const BLUETOOTH_LE_LL_WITH_PHDR: LinkType = LinkType(256);
+    /// Nordic Semiconductor's nRF Sniffer for Bluetooth LE.
+    pub const NORDIC_BLE: LinkType = LinkType(272);
+}
+
+impl fmt::Display for LinkType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match *self {
+            LinkType::IEEE802_11 => "IEEE802_11",
+            LinkType::RADIOTAP => "IEEE802_11_RADIOTAP",
+            LinkType::BLUETOOTH_LE_LL => "BLUETOOTH_LE_LL",
+            LinkType::BLUETOOTH_LE_LL_WITH_PHDR => "BLUETOOTH_LE_LL_WITH_PHDR",
+            LinkType::NORDIC_BLE => "NORDIC_BLE",
+            _ => return write!(f, "LINKTYPE {}", self.0),
+        };
+        f.write_str(name)
+    }
+}
+
+/// Which container the bytes are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaptureFormat {
+    /// Classic libpcap (microsecond or nanosecond variant, either byte order).
+    Pcap,
+    /// pcapng (any number of sections and interfaces).
+    PcapNg,
+}
+
+/// One captured packet, borrowing the capture's bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Packet<'a> {
+    /// 1-based frame number, counting packets only (as Wireshark numbers them).
+    pub number: u64,
+    /// Capture time, nanoseconds since the Unix epoch; `None` when the block has none (pcapng
+    /// simple packet block).
+    pub timestamp_ns: Option<i64>,
+    /// Link-layer header type of the interface it was captured on.
+    pub link_type: LinkType,
+    /// pcapng interface id (0 for pcap).
+    pub interface_id: u32,
+    /// The captured bytes (possibly shorter than `original_len`).
+    pub data: &'a [u8],
+    /// Length of the packet on the wire.
+    pub original_len: u32,
+}
+
+/// Why a capture could not be read (further).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CaptureError {
+    /// The first bytes are neither a pcap nor a pcapng magic number.
+    #[error("not a pcap or pcapng capture (starts with {0:02x?})")]
+    NotACapture(Vec<u8>),
+    /// A header, record or block claims more bytes than the input has left.
+    #[error("capture ends inside the {what} at byte {offset}: it needs {needed} bytes, {available} are left")]
+    Truncated {
+        /// What was being read.
+        what: &'static str,
+        /// Byte offset of its start.
+        offset: usize,
+        /// Bytes it needs.
+        needed: u64,
+        /// Bytes left in the input from `offset`.
+        available: usize,
+    },
+    /// A pcapng block whose total length is impossible (under 12, not a multiple of 4, or
+    /// not repeated at its end).
+    #[error("pcapng block at byte {offset} has an invalid length ({length})")]
+    BadBlockLength {
+        /// Byte offset of the block.
+        offset: usize,
+        /// The length it claims.
+        length: u32,
+    },
+    /// A pcapng section header whose byte-order magic is not 0x1A2B3C4D in either order.
+    #[error("pcapng section header at byte {offset} has no valid byte-order magic")]
+    BadByteOrder {
+        /// Byte offset of the section header.
+        offset: usize,
+    },
+    /// A pcapng packet block naming an interface that no description block introduced.
+    #[error("pcapng packet block at byte {offset} names interface {interface}, but only {known} are described")]
+    UnknownInterface {
+        /// Byte offset of the block.
+        offset: usize,
+        /// Interface id in the block.
+        interface: u32,
+        /// Number of interfaces described so far in the section.
+        known: usize,
+    },
+}
+
+/// The packets of a capture, in file order. Fused: after an error it yields nothing more.
+#[derive(Clone, Debug)]
+pub struct Packets<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    number: u64,
+    done: bool,
+    kind: Kind,
+    /// pcapng interfaces of the current section (empty for pcap).
+    interfaces: Vec<Interface>,
+}
+
+#[derive(Clone, Debug)]
+enum Kind {
+    Pcap {
+        endian: Endian,
+        link_type: LinkType,
+        nanos: bool,
+    },
+    PcapNg {
+        endian: Endian,
+    },
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Interface {
+    link_type: LinkType,
+    /// if_tsresol as given: decimal (10^-n) or binary (2^-n) fractions of a second.
+    resolution: Resolution,
+    /// if_tsoffset, seconds.
+    offset_s: i64,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Resolution {
+    Decimal(u8),
+    Binary(u8),
+}
+
+impl Resolution {
+    fn to_ns(self, ticks: u64) -> i128 {
+        let t = ticks as i128;
+        match self {
+            Resolution::Decimal(p) if p <= 9 => t * 10i128.pow(9 - p as u32),
+            // Finer than a nanosecond: 10^-38 is the smallest pcapng can state in a byte.
+            Resolution::Decimal(p) => t / 10i128.pow((p as u32 - 9).min(38)),
+            Resolution::Binary(p) => {
+                let p = p.min(127) as u32;
+                if p >= 64 {
+                    (t * 1_000_000_000) >> p.min(126)
+                } else {
+                    (t * 1_000_000_000) / (1i128 << p)
+                }
+            }
+        }
+    }
+}
+
+fn clamp_ns(ns: i128) -> i64 {
+    ns.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+}
+
+const PCAP_MAGIC_US: u32 = 0xA1B2_C3D4;
+const PCAP_MAGIC_NS: u32 = 0xA1B2_3C4D;
+const PCAPNG_SHB: u32 = 0x0A0D_0D0A;
+const PCAPNG_BYTE_ORDER: u32 = 0x1A2B_3C4D;
+
+/// Read a capture from memory: sniff the format and return its packets.
+///
+/// Errors only when the bytes are not a capture at all (or the pcap file header is cut
+/// short); problems further in come out of the iterator.
+pub fn packets(bytes: &[u8]) -> Result<Packets<'_>, CaptureError> {
+    let head = bytes.get(..4).ok_or_else(|| not_a_capture(bytes))?;
+    let le = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+    let be = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+    let pcap = |endian, nanos| -> Result<Packets<'_>, CaptureError> {
+        if bytes.len() < 24 {
+            return Err(CaptureError::Truncated {
+                what: "pcap file header",
+                offset: 0,
+                needed: 24,
+                available: bytes.len(),
+            });
+        }
+        let network = Endian::u32(endian, bytes, 20).unwrap_or(0);
+        Ok(Packets {
+            bytes,
+            offset: 24,
+            number: 0,
+            done: false,
+            // The top bits of the link-type word may carry FCS information; the type is 16 bits.
+            kind: Kind::Pcap {
+                endian,
+                link_type: LinkType(network & 0xFFFF),
+                nanos,
+            },
+            interfaces: Vec::new(),
+        })
+    };
+    match (le, be) {
+        (PCAP_MAGIC_US, _) => pcap(Endian::Little, false),
+        (PCAP_MAGIC_NS, _) => pcap(Endian::Little, true),
+        (_, PCAP_MAGIC_US) => pcap(Endian::Big, false),
+        (_, PCAP_MAGIC_NS) => pcap(Endian::Big, true),
+        (PCAPNG_SHB, _) => Ok(Packets {
+            bytes,
+            offset: 0,
+            number: 0,
+            done: false,
+            kind: Kind::PcapNg {
+                endian: Endian::Little,
+            },
+            interfaces: Vec::new(),
+        }),
+        _ => Err(not_a_capture(bytes)),
+    }
+}
+
+fn not_a_capture(bytes: &[u8]) -> CaptureError {
+    CaptureError::NotACapture(bytes.iter().take(4).copied().collect())
+}
+
+impl<'a> Packets<'a> {
+    /// Which container this is.
+    pub fn format(&self) -> CaptureFormat {
+        match self.kind {
+            Kind::Pcap { .. } => CaptureFormat::Pcap,
+            Kind::PcapNg { .. } => CaptureFormat::PcapNg,
+        }
+    }
+
+    fn truncated(&self, what: &'static str, offset: usize, needed: u64) -> CaptureError {
+        CaptureError::Truncated {
+            what,
+            offset,
+            needed,
+            available: self.bytes.len().saturating_sub(offset),
+        }
+    }
+
+    fn next_pcap(
+        &mut self,
+        endian: Endian,
+        link_type: LinkType,
+        nanos: bool,
+    ) -> Option<Result<Packet<'a>, CaptureError>> {
+        let at = self.offset;
+        if at >= self.bytes.len() {
+            return None;
+        }
+        let b = self.bytes;
+        let (Some(sec), Some(frac), Some(incl), Some(orig)) = (
+            endian.u32(b, at),
+            endian.u32(b, at + 4),
+            endian.u32(b, at + 8),
+            endian.u32(b, at + 12),
+        ) else {
+            return Some(Err(self.truncated("pcap record header", at, 16)));
+        };
+        let start = at + 16;
+        let end = start as u64 + incl as u64;
+        if end > b.len() as u64 {
+            return Some(Err(self.truncated("pcap record", at, 16 + incl as u64)));
+        }
+        let end = end as usize;
+        self.offset = end;
+        self.number += 1;
+        let frac_ns = if nanos {
+            frac as i64
+        } else {
+            frac as i64 * 1000
+        };
+        Some(Ok(Packet {
+            number: self.number,
+            timestamp_ns: Some(clamp_ns(sec as i128 * 1_000_000_000 + frac_ns as i128)),
+            link_type,
+            interface_id: 0,
+            data: &b[start..end],
+            original_len: orig,
+        }))
+    }
+
+    fn next_pcapng(&mut self) -> Option<Result<Packet<'a>, CaptureError>> {
+        loop {
+            let at = self.offset;
+            let b = self.bytes;
+            if at >= b.len() {
+                return None;
+            }
+            let Some(block_type_le) = crate::bytes::u32_le(b, at) else {
+                return Some(Err(self.truncated("pcapng block header", at, 12)));
+            };
+            // A section header fixes the byte order of everything up to the next one.
+            if block_type_le == PCAPNG_SHB {
+                let endian = match crate::bytes::u32_le(b, at + 8) {
+                    Some(PCAPNG_BYTE_ORDER) => Endian::Little,
+                    Some(x) if x.swap_bytes() == PCAPNG_BYTE_ORDER => Endian::Big,
+                    Some(_) => return Some(Err(CaptureError::BadByteOrder { offset: at })),
+                    None => return Some(Err(self.truncated("pcapng section header", at, 28))),
+                };
+                self.kind = Kind::PcapNg { endian };
+                self.interfaces.clear();
+            }
+            let Kind::PcapNg { endian, .. } = &self.kind else {
+                return None;
+            };
+            let endian = *endian;
+            let (Some(block_type), Some(len)) = (endian.u32(b, at), endian.u32(b, at + 4)) else {
+                return Some(Err(self.truncated("pcapng block header", at, 12)));
+            };
+            if len < 12 || len % 4 != 0 {
+                return Some(Err(CaptureError::BadBlockLength {
+                    offset: at,
+                    length: len,
+                }));
+            }
+            let end = at as u64 + len as u64;
+            if end > b.len() as u64 {
+                return Some(Err(self.truncated("pcapng block", at, len as u64)));
+            }
+            let end = end as usize;
+            if endian.u32(b, end - 4) != Some(len) {
+                return Some(Err(CaptureError::BadBlockLength {
+                    offset: at,
+                    length: len,
+                }));
+            }
+            // The block body, without type, length and trailing length.
+            let body = &b[at + 8..end - 4];
+            self.offset = end;
+            match block_type {
+                1 => {
+                    if let Err(e) = self.interface_description(endian, body, at) {
+                        return Some(Err(e));
+                    }
+                }
+                2 | 6 => return Some(self.packet_block(endian, block_type, body, at)),
+                3 => return Some(self.simple_packet_block(endian, body, at)),
+                // Section headers, name resolution, statistics, custom and unknown blocks
+                // carry no packets.
+                _ => {}
+            }
+        }
+    }
+
+    fn interface_description(
+        &mut self,
+        endian: Endian,
+        body: &[u8],
+        at: usize,
+    ) -> Result<(), CaptureError> {
+        let link = endian
+            .u16(body, 0)
+            .ok_or_else(|| self.truncated("pcapng interface description", at, 20))?;
+        let mut iface = Interface {
+            link_type: LinkType(link as u32),
+            resolution: Resolution::Decimal(6),
+            offset_s: 0,
+        };
+        let mut opt = 8usize;
+        while let (Some(code), Some(olen)) = (endian.u16(body, opt), endian.u16(body, opt + 2)) {
+            let start = opt + 4;
+            let Some(value) = body.get(start..start + olen as usize) else {
+                break;
+            };
+            match (code, value) {
+                (0, _) => break,
+                (9, [r]) => {
+                    iface.resolution = if r & 0x80 == 0 {
+                        Resolution::Decimal(*r)
+                    } else {
+                        Resolution::Binary(r & 0x7F)
+                    }
+                }
+                (14, v) if v.len() == 8 => {
+                    iface.offset_s = endian.u64(v, 0).unwrap_or(0) as i64;
+                }
+                _ => {}
+            }
+            opt = start + (olen as usize).div_ceil(4) * 4;
+        }
+        self.interfaces.push(iface);
+        Ok(())
+    }
+
+    fn interface(&self, id: u32, at: usize) -> Result<Interface, CaptureError> {
+        self.interfaces
+            .get(id as usize)
+            .copied()
+            .ok_or(CaptureError::UnknownInterface {
+                offset: at,
+                interface: id,
+                known: self.interfaces.len(),
+            })
+    }
+
+    fn packet_block(
+        &mut self,
+        endian: Endian,
+        block_type: u32,
+        body: &'a [u8],
+        at: usize,
+    ) -> Result<Packet<'a>, CaptureError> {
+        let what = if block_type == 6 {
+            "pcapng enhanced packet block"
+        } else {
+            "pcapng packet block"
+        };
+        let fixed = (
+            if block_type == 6 {
+                endian.u32(body, 0)
+            } else {
+                endian.u16(body, 0).map(u32::from)
+            },
+            endian.u32(body, 4),
+            endian.u32(body, 8),
+            endian.u32(body, 12),
+            endian.u32(body, 16),
+        );
+        let (Some(iface_id), Some(ts_hi), Some(ts_lo), Some(cap), Some(orig)) = fixed else {
+            return Err(self.truncated(what, at, 32));
+        };
+        let Some(data) = body.get(20..).and_then(|d| d.get(..cap as usize)) else {
+            return Err(self.truncated(what, at, 32 + cap as u64));
+        };
+        let iface = self.interface(iface_id, at)?;
+        let ticks = ((ts_hi as u64) << 32) | ts_lo as u64;
+        let ns = iface.resolution.to_ns(ticks) + iface.offset_s as i128 * 1_000_000_000;
+        self.number += 1;
+        Ok(Packet {
+            number: self.number,
+            timestamp_ns: Some(clamp_ns(ns)),
+            link_type: iface.link_type,
+            interface_id: iface_id,
+            data,
+            original_len: orig,
+        })
+    }
+
+    fn simple_packet_block(
+        &mut self,
+        endian: Endian,
+        body: &'a [u8],
+        at: usize,
+    ) -> Result<Packet<'a>, CaptureError> {
+        let orig = endian
+            .u32(body, 0)
+            .ok_or_else(|| self.truncated("pcapng simple packet block", at, 16))?;
+        let rest = body.get(4..).unwrap_or(&[]);
+        // The captured part is whatever the block holds, at most the original length.
+        let data = &rest[..rest.len().min(orig as usize)];
+        let iface = self.interface(0, at)?;
+        self.number += 1;
+        Ok(Packet {
+            number: self.number,
+            timestamp_ns: None,
+            link_type: iface.link_type,
+            interface_id: 0,
+            data,
+            original_len: orig,
+        })
+    }
+}
+
+impl<'a> Iterator for Packets<'a> {
+    type Item = Result<Packet<'a>, CaptureError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let item = match &self.kind {
+            Kind::Pcap {
+                endian,
+                link_type,
+                nanos,
+            } => {
+                let (e, l, n) = (*endian, *link_type, *nanos);
+                self.next_pcap(e, l, n)
+            }
+            Kind::PcapNg { .. } => self.next_pcapng(),
+        };
+        match &item {
+            None | Some(Err(_)) => self.done = true,
+            Some(Ok(_)) => {}
+        }
+        item
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pcap_le(records: &[(&[u8], u32, u32)], nanos: bool) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&(if nanos { PCAP_MAGIC_NS } else { PCAP_MAGIC_US }).to_le_bytes());
+        v.extend_from_slice(&2u16.to_le_bytes());
+        v.extend_from_slice(&4u16.to_le_bytes());
+        v.extend_from_slice(&[0; 8]);
+        v.extend_from_slice(&65535u32.to_le_bytes());
+        v.extend_from_slice(&127u32.to_le_bytes());
+        for (data, s, f) in records {
+            v.extend_from_slice(&s.to_le_bytes());
+            v.extend_from_slice(&f.to_le_bytes());
+            v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            v.extend_from_slice(data);
+        }
+        v
+    }
+
+    #[test]
+    fn pcap_records_come_out_numbered_with_their_time() {
+        let f = pcap_le(&[(b"abc", 10, 500_000), (b"de", 11, 1)], false);
+        let p: Vec<_> = packets(&f).unwrap().collect::<Result<_, _>>().unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].number, 1);
+        assert_eq!(p[0].data, b"abc");
+        assert_eq!(p[0].timestamp_ns, Some(10_500_000_000));
+        assert_eq!(p[1].timestamp_ns, Some(11_000_001_000));
+        assert_eq!(p[1].link_type, LinkType::RADIOTAP);
+    }
+
+    #[test]
+    fn nanosecond_pcap_keeps_nanoseconds() {
+        let f = pcap_le(&[(b"x", 1, 7)], true);
+        let p = packets(&f).unwrap().next().unwrap().unwrap();
+        assert_eq!(p.timestamp_ns, Some(1_000_000_007));
+    }
+
+    #[test]
+    fn record_longer_than_the_file_is_an_error_not_an_allocation() {
+        let mut f = pcap_le(&[(b"abc", 1, 0)], false);
+        // Claim 4 GB of captured bytes.
+        f[24 + 8..24 + 12].copy_from_slice(&u32::MAX.to_le_bytes());
+        let mut it = packets(&f).unwrap();
+        assert!(matches!(
+            it.next(),
+            Some(Err(CaptureError::Truncated { needed, .. })) if needed == 16 + u32::MAX as u64
+        ));
+        assert!(it.next().is_none(), "fused after an error");
+    }
+
+    #[test]
+    fn garbage_is_not_a_capture() {
+        assert!(matches!(
+            packets(b"hello world"),
+            Err(CaptureError::NotACapture(_))
+        ));
+        assert!(matches!(packets(b""), Err(CaptureError::NotACapture(_))));
+    }
+
+    fn block(t: u32, body: &[u8]) -> Vec<u8> {
+        let len = 12 + body.len().div_ceil(4) * 4;
+        let mut v = Vec::new();
+        v.extend_from_slice(&t.to_le_bytes());
+        v.extend_from_slice(&(len as u32).to_le_bytes());
+        v.extend_from_slice(body);
+        v.resize(len - 4, 0);
+        v.extend_from_slice(&(len as u32).to_le_bytes());
+        v
+    }
+
+    fn shb() -> Vec<u8> {
+        let mut body = Vec::new();
+        body.extend_from_slice(&PCAPNG_BYTE_ORDER.to_le_bytes());
+        body.extend_from_slice(&1u16.to_le_bytes());
+        body.extend_from_slice(&0u16.to_le_bytes());
+        body.extend_from_slice(&u64::MAX.to_le_bytes());
+        block(PCAPNG_SHB, &body)
+    }
+
+    fn idb(link: u16, tsresol: Option<u8>) -> Vec<u8> {
+        let mut body = Vec::new();
+        body.extend_from_slice(&link.to_le_bytes());
+        body.extend_from_slice(&[0, 0]);
+        body.extend_from_slice(&65535u32.to_le_bytes());
+        if let Some(r) = tsresol {
+            body.extend_from_slice(&9u16.to_le_bytes());
+            body.extend_from_slice(&1u16.to_le_bytes());
+            body.extend_from_slice(&[r, 0, 0, 0]);
+            body.extend_from_slice(&[0, 0, 0, 0]);
+        }
+        block(1, &body)
+    }
+
+    fn epb(iface: u32, ticks: u64, data: &[u8]) -> Vec<u8> {
+        let mut body = Vec::new();
+        body.extend_from_slice(&iface.to_le_bytes());
+        body.extend_from_slice(&((ticks >> 32) as u32).to_le_bytes());
+        body.extend_from_slice(&(ticks as u32).to_le_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(data);
+        block(6, &body)
+    }
+
+    #[test]
+    fn pcapng_interfaces_set_link_type_and_time_resolution() {
+        let mut f = shb();
+        f.extend(idb(127, None));
+        f.extend(idb(272, Some(9)));
+        f.extend(block(5, &[0; 8])); // statistics: skipped
+        f.extend(epb(0, 1_500_000, b"wifi"));
+        f.extend(epb(1, 2_000_000_123, b"ble!!"));
+        let p: Vec<_> = packets(&f).unwrap().collect::<Result<_, _>>().unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].link_type, LinkType::RADIOTAP);
+        assert_eq!(p[0].timestamp_ns, Some(1_500_000_000));
+        assert_eq!(p[1].link_type, LinkType::NORDIC_BLE);
+        assert_eq!(p[1].timestamp_ns, Some(2_000_000_123));
+        assert_eq!(p[1].data, b"ble!!");
+        assert_eq!(p[1].number, 2);
+    }
+
+    #[test]
+    fn pcapng_packet_on_an_undescribed_interface_is_an_error() {
+        let mut f = shb();
+        f.extend(epb(3, 0, b"x"));
+        assert!(matches!(
+            packets(&f).unwrap().next(),
+            Some(Err(CaptureError::UnknownInterface { interface: 3, .. }))
+        ));
+    }
+
+    #[test]
+    fn pcapng_block_length_past_the_end_is_an_error() {
+        let mut f = shb();
+        let mut b = idb(127, None);
+        b[4..8].copy_from_slice(&0x7FFF_FFF0u32.to_le_bytes());
+        f.extend(b);
+        assert!(matches!(
+            packets(&f).unwrap().next(),
+            Some(Err(CaptureError::Truncated { .. }))
+        ));
+    }
+
+    #[test]
+    fn pcapng_trailing_length_must_match() {
+        let mut f = shb();
+        let mut b = idb(127, None);
+        let n = b.len();
+        b[n - 4..].copy_from_slice(&8u32.to_le_bytes());
+        f.extend(b);
+        assert!(matches!(
+            packets(&f).unwrap().next(),
+            Some(Err(CaptureError::BadBlockLength { .. }))
+        ));
+    }
+
+    #[test]
+    fn binary_time_resolution_is_converted() {
+        assert_eq!(Resolution::Binary(10).to_ns(1024), 1_000_000_000);
+        assert_eq!(Resolution::Decimal(3).to_ns(5), 5_000_000);
+        assert_eq!(Resolution::Decimal(12).to_ns(5_000), 5);
+    }
+}
