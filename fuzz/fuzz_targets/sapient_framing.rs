@@ -4,12 +4,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use picket_core::{GeoPoint, SensorId};
+use picket_core::{GeoPoint, SensorId, Timestamp};
 use picket_sapient::observe::message_to_observation;
 use picket_sapient::validate::validate_message;
 use picket_sapient::{
     decode_frame, decode_sapient_stream, encode_frame, message_to_json, Deframer, MappingOptions,
-    NodeProfile,
+    NodeProfile, Session,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -37,4 +37,9 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let _ = decode_sapient_stream(data);
+    // The server's view: a session survives anything, chunked anyhow.
+    let mut session = Session::new("fusion", SensorId("s".into()), MappingOptions::default());
+    for part in data.chunks(chunk) {
+        let _ = session.on_bytes(part, Timestamp::from_micros(0));
+    }
 });

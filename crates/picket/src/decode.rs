@@ -12,6 +12,66 @@ pub(crate) enum DecodeFormat {
     Auto,
     /// A pcap or pcapng capture of Remote ID (Wi-Fi radiotap, Bluetooth LE).
     RemoteId,
+    /// A pcap of ASTERIX (CAT-048, CAT-034) over UDP.
+    Asterix,
+    /// A SAPIENT stream: 4-byte little-endian length + SapientMessage, repeated.
+    Sapient,
+}
+
+/// The link type of a pcap (header) or pcapng (first interface description) capture.
+fn pcap_link_type(b: &[u8]) -> Option<u32> {
+    let u32_at = |o: usize, le: bool| -> Option<u32> {
+        let x: [u8; 4] = b.get(o..o + 4)?.try_into().ok()?;
+        Some(if le {
+            u32::from_le_bytes(x)
+        } else {
+            u32::from_be_bytes(x)
+        })
+    };
+    match b.get(..4)? {
+        [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => u32_at(20, true),
+        [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => u32_at(20, false),
+        [0x0a, 0x0d, 0x0d, 0x0a] => {
+            let le = b.get(8..12)? == [0x4d, 0x3c, 0x2b, 0x1a];
+            let shb_len = u32_at(4, le)? as usize;
+            // The interface description block follows the section header: type 1, link type u16.
+            if u32_at(shb_len, le)? != 1 {
+                return None;
+            }
+            let x: [u8; 2] = b.get(shb_len + 8..shb_len + 10)?.try_into().ok()?;
+            Some(u32::from(if le {
+                u16::from_le_bytes(x)
+            } else {
+                u16::from_be_bytes(x)
+            }))
+        }
+        _ => None,
+    }
+}
+
+fn sniff(bytes: &[u8]) -> Option<DecodeFormat> {
+    if is_pcap(bytes) {
+        // Ethernet or raw IP carries ASTERIX over UDP; radio link types carry Remote ID.
+        return Some(match pcap_link_type(bytes) {
+            Some(1) | Some(101) | Some(228) | Some(229) => DecodeFormat::Asterix,
+            _ => DecodeFormat::RemoteId,
+        });
+    }
+    picket_sapient::decode_frame(bytes)
+        .is_ok()
+        .then_some(DecodeFormat::Sapient)
+}
+
+fn write_values(values: Vec<serde_json::Value>, out: &mut dyn Write) -> Result<(u64, u64)> {
+    let mut errors = 0;
+    for v in &values {
+        if v.get("error").is_some() {
+            errors += 1;
+        }
+        serde_json::to_writer(&mut *out, v)?;
+        out.write_all(b"\n")?;
+    }
+    Ok((values.len() as u64, errors))
 }
 
 fn is_pcap(bytes: &[u8]) -> bool {
@@ -33,11 +93,12 @@ pub(crate) fn decode_file(
 ) -> Result<(u64, u64)> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let format = match format {
-        DecodeFormat::Auto if is_pcap(&bytes) => DecodeFormat::RemoteId,
-        DecodeFormat::Auto => bail!(
-            "{}: format not recognised (supported: pcap/pcapng captures of Remote ID); give --format",
-            path.display()
-        ),
+        DecodeFormat::Auto => sniff(&bytes).with_context(|| {
+            format!(
+                "{}: format not recognised (supported: pcap/pcapng of Remote ID or ASTERIX, SAPIENT streams); give --format",
+                path.display()
+            )
+        })?,
         f => f,
     };
     let (mut n, mut quarantined) = (0u64, 0u64);
@@ -62,6 +123,14 @@ pub(crate) fn decode_file(
                     }
                 }
             }
+        }
+        DecodeFormat::Asterix => {
+            let values = picket_asterix::decode_asterix_pcap(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            (n, quarantined) = write_values(values, out)?;
+        }
+        DecodeFormat::Sapient => {
+            (n, quarantined) = write_values(picket_sapient::decode_sapient_stream(&bytes), out)?;
         }
         DecodeFormat::Auto => unreachable!("resolved above"),
     }

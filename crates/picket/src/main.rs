@@ -177,13 +177,21 @@ fn run(cli: Cli) -> Result<()> {
             let mut out = std::io::BufWriter::new(stdout.lock());
             match decode::decode_file(&file, format, &mut out) {
                 Ok((n, q)) => {
-                    eprintln!("{}: {n} records ({q} quarantined)", file.display());
+                    eprintln!(
+                        "{}: {n} records ({q} quarantined or rejected)",
+                        file.display()
+                    );
                     Ok(())
                 }
                 // `picket decode FILE | head` is normal use, not an error.
                 Err(e)
-                    if e.downcast_ref::<std::io::Error>()
-                        .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+                    if e.chain().any(|c| {
+                        let io = c.downcast_ref::<std::io::Error>().map(|io| io.kind());
+                        let json = c
+                            .downcast_ref::<serde_json::Error>()
+                            .and_then(|j| j.io_error_kind());
+                        io.or(json) == Some(std::io::ErrorKind::BrokenPipe)
+                    }) =>
                 {
                     Ok(())
                 }

@@ -95,6 +95,8 @@ fn codecs_fusion_assessment_and_the_simulator_do_no_io() {
         "picket-sim",
         "picket-pcap",
         "picket-remoteid",
+        "picket-sapient",
+        "picket-asterix",
     ] {
         let deps = closure(&g, krate);
         let bad: Vec<&&str> = IO_CRATES.iter().filter(|c| deps.contains(**c)).collect();

@@ -80,3 +80,40 @@ fn a_file_that_is_no_capture_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("format not recognised"), "{err}");
 }
+
+#[test]
+fn asterix_pcap_decodes_cat048_and_cat034_records() {
+    let recs = decode(&shared("asterix/croatiacontrol_cat_034_048.pcap"));
+    let cat048 = recs.iter().filter(|r| r.get("cat048").is_some()).count();
+    let cat034 = recs.iter().filter(|r| r.get("cat034").is_some()).count();
+    assert_eq!(
+        (cat048, cat034),
+        (128, 34),
+        "as asterix-decoder reads the same file"
+    );
+    assert!(recs
+        .iter()
+        .any(|r| r["cat048"]["aircraft_id"] == "DLH65A"
+            && r["cat048"]["aircraft_address"] == "3C660C"));
+}
+
+#[test]
+fn sapient_sample_frames_decode() {
+    for (name, content) in [
+        ("Registration", "registration"),
+        ("StatusReport", "statusReport"),
+        ("DetectionReport", "detectionReport"),
+    ] {
+        let recs = decode(&shared(&format!(
+            "sapient/dstl_testharness_Default.{name}.frame.bin"
+        )));
+        assert_eq!(recs.len(), 1, "{name}");
+        assert!(recs[0].get("error").is_none(), "{name}: {}", recs[0]);
+        assert_eq!(recs[0]["content"], content, "{name}: {}", recs[0]);
+        assert!(
+            recs[0]["message"][content].is_object(),
+            "{name}: {}",
+            recs[0]
+        );
+    }
+}
