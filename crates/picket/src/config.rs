@@ -180,14 +180,17 @@ impl SensorKind {
 pub enum InputFormat {
     /// Picket's JSON-lines observation format (`docs/observations.md`).
     Jsonl,
+    /// SAPIENT BSI Flex 335 v2.0: Picket is the fusion node sensors connect to.
+    Sapient,
 }
 
 impl InputFormat {
-    const ALL: [InputFormat; 1] = [InputFormat::Jsonl];
+    const ALL: [InputFormat; 2] = [InputFormat::Jsonl, InputFormat::Sapient];
     /// The word used in the config file.
     pub fn as_str(self) -> &'static str {
         match self {
             InputFormat::Jsonl => "jsonl",
+            InputFormat::Sapient => "sapient",
         }
     }
 }
@@ -201,12 +204,15 @@ pub enum Source {
     Tcp(String),
     /// Read a file.
     File(PathBuf),
+    /// Listen for TCP connections from sensors (SAPIENT fusion node).
+    TcpListen(SocketAddr),
 }
 
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Source::Udp(a) => write!(f, "udp://{a}"),
+            Source::TcpListen(a) => write!(f, "tcp-listen://{a}"),
             Source::Tcp(a) => write!(f, "tcp://{a}"),
             Source::File(p) => write!(f, "file:{}", p.display()),
         }
@@ -1155,11 +1161,30 @@ impl Checker<'_> {
             );
         }
         let source = self.source(&label, &r.source);
+        let listens = matches!(source, Source::TcpListen(_));
+        match format {
+            Some(InputFormat::Sapient) if !listens => self.problem(
+                r.source.span(),
+                format!(
+                    "{label}: a SAPIENT sensor connects to Picket (the fusion node) — \
+                     use source = \"tcp-listen://IP:PORT\", e.g. \"tcp-listen://0.0.0.0:5020\""
+                ),
+            ),
+            Some(InputFormat::Jsonl) if listens => self.problem(
+                r.source.span(),
+                format!(
+                    "{label}: tcp-listen:// is for SAPIENT sensors (format = \"sapient\"); \
+                     JSON lines come over udp://, tcp:// or file:"
+                ),
+            ),
+            _ => {}
+        }
         let position = r
             .position
             .as_ref()
             .map(|p| self.site_geo(&format!("{label}: position"), p));
-        if let (Some(k), None) = (kind, &position) {
+        // A SAPIENT node reports its own position (StatusReport); JSON-lines sensors cannot.
+        if let (Some(k), None, false) = (kind, &position, format == Some(InputFormat::Sapient)) {
             if k.needs_position() {
                 self.problem(
                     s.span(),
@@ -1189,11 +1214,21 @@ impl Checker<'_> {
 
     fn source(&mut self, label: &str, v: &Spanned<String>) -> Source {
         const FORMS: &str = "use udp://IP:PORT (listen, e.g. \"udp://0.0.0.0:4001\"), \
-                             tcp://HOST:PORT (connect, e.g. \"tcp://192.168.1.20:30005\") or \
+                             tcp://HOST:PORT (connect, e.g. \"tcp://192.168.1.20:30005\"), \
+                             tcp-listen://IP:PORT (sensors connect to Picket, e.g. \
+                             \"tcp-listen://0.0.0.0:5020\" for SAPIENT) or \
                              file:PATH (read a file, e.g. \"file:feeds/radar-1.jsonl\")";
         let text = v.get_ref().trim();
         let bad = |why: &str| format!("{label}: source = \"{text}\" {why} — {FORMS}");
-        if let Some(addr) = text.strip_prefix("udp://") {
+        if let Some(addr) = text.strip_prefix("tcp-listen://") {
+            match addr.parse::<SocketAddr>() {
+                Ok(a) => return Source::TcpListen(a),
+                Err(_) => self.problem(
+                    v.span(),
+                    bad("does not hold an IP address and port to listen on"),
+                ),
+            }
+        } else if let Some(addr) = text.strip_prefix("udp://") {
             match addr.parse::<SocketAddr>() {
                 Ok(a) => return Source::Udp(a),
                 Err(_) => self.problem(
@@ -2357,6 +2392,33 @@ max_raises_per_unit_per_minute = 6
         format!(
             "[[sensor]]\nid = \"{id}\"\nkind = \"radar\"\nformat = \"jsonl\"\nsource = \"udp://0.0.0.0:4001\"\nposition = {{ lat_deg = 31.35, lon_deg = -109.95 }}\n"
         )
+    }
+
+    #[test]
+    fn a_sapient_sensor_listens_and_needs_no_position() {
+        let text = format!(
+            "{BASE}[[sensor]]\nid = \"node\"\nkind = \"radar\"\nformat = \"sapient\"\nsource = \"tcp-listen://127.0.0.1:5020\"\n"
+        );
+        let c = ok(&text);
+        assert_eq!(c.sensors[0].format, InputFormat::Sapient);
+        assert_eq!(
+            c.sensors[0].source,
+            Source::TcpListen("127.0.0.1:5020".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn sapient_must_listen_and_json_lines_may_not() {
+        let sapient_udp = format!(
+            "{BASE}[[sensor]]\nid = \"node\"\nkind = \"radar\"\nformat = \"sapient\"\nsource = \"udp://0.0.0.0:5020\"\n"
+        );
+        assert_problem(&sapient_udp, 9, "use source = \"tcp-listen://IP:PORT\"");
+        let jsonl_listen = radar("r").replace("udp://0.0.0.0:4001", "tcp-listen://0.0.0.0:4001");
+        assert_problem(
+            &format!("{BASE}{jsonl_listen}"),
+            9,
+            "tcp-listen:// is for SAPIENT",
+        );
     }
 
     #[test]

@@ -373,6 +373,26 @@ fn first_start_admin(store: &mut SqliteStore) -> Result<Option<String>> {
     Ok(Some(t))
 }
 
+/// A stable UUID for this site's SAPIENT fusion node (sensors see the same node across restarts).
+fn node_uuid(site: &SiteConfig, sensor: &SensorId) -> String {
+    use sha2::Digest;
+    let h =
+        sha2::Sha256::digest(format!("picket-sapient-node\0{}\0{}", site.name, sensor).as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h[..16]);
+    b[6] = (b[6] & 0x0f) | 0x80; // version 8: custom, name-based
+    b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 fn sources(site: &SiteConfig) -> Vec<(SensorId, Source)> {
     site.sensors
         .iter()
@@ -381,6 +401,13 @@ fn sources(site: &SiteConfig) -> Vec<(SensorId, Source)> {
                 config::Source::Udp(a) => Source::Udp(*a),
                 config::Source::Tcp(a) => Source::Tcp(a.clone()),
                 config::Source::File(p) => Source::File(p.clone()),
+                // Validation guarantees tcp-listen only for SAPIENT.
+                config::Source::TcpListen(a) => {
+                    Source::Adapter(Arc::new(picket_inputs::SapientServer {
+                        listen: *a,
+                        node_id: node_uuid(site, &s.id),
+                    }))
+                }
             };
             (s.id.clone(), src)
         })

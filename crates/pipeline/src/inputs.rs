@@ -12,7 +12,7 @@ use tokio::io::AsyncReadExt;
 use tokio::sync::{broadcast, mpsc, watch};
 
 /// Where a sensor's bytes come from.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Source {
     /// Datagrams on a UDP socket (one or more lines each).
     Udp(std::net::SocketAddr),
@@ -20,6 +20,108 @@ pub enum Source {
     Tcp(String),
     /// A file of lines, read once as fast as the pipeline takes them.
     File(std::path::PathBuf),
+    /// A protocol adapter from another crate (SAPIENT server, Beast client, ...).
+    Adapter(Arc<dyn LiveAdapter>),
+}
+
+/// A live input component of its own protocol: it owns its sockets, decodes with its codec
+/// and hands [`Input`]s to its [`InputSink`] until shutdown.
+pub trait LiveAdapter: Send + Sync + std::fmt::Debug {
+    /// Start the adapter's task(s); the returned task ends after shutdown.
+    fn spawn(&self, ctx: AdapterContext) -> tokio::task::JoinHandle<()>;
+}
+
+/// What a [`LiveAdapter`] gets to work with.
+pub struct AdapterContext {
+    /// Where its inputs go (counted per sensor).
+    pub sink: InputSink,
+    /// The sensor's configured position, if any.
+    pub position: Option<picket_core::GeoPoint>,
+    /// Turns true at shutdown.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// One sensor's door into the pipeline: counts inputs and rejects, keeps feed health.
+#[derive(Clone)]
+pub struct InputSink {
+    tx: mpsc::Sender<IngestMsg>,
+    sensor_id: SensorId,
+    state: SharedState,
+    metrics: Arc<Metrics>,
+    events: broadcast::Sender<Arc<Event>>,
+    inputs: Counter,
+    logged: Counter,
+}
+
+impl InputSink {
+    pub(crate) fn new(
+        tx: mpsc::Sender<IngestMsg>,
+        sensor_id: SensorId,
+        state: SharedState,
+        metrics: Arc<Metrics>,
+        events: broadcast::Sender<Arc<Event>>,
+    ) -> Self {
+        let inputs = metrics.counter(
+            "picket_input_lines_total",
+            "Lines received per sensor.",
+            &[("sensor", &sensor_id.0)],
+        );
+        InputSink {
+            tx,
+            sensor_id,
+            state,
+            metrics,
+            events,
+            inputs,
+            logged: Counter::default(),
+        }
+    }
+    /// The sensor this sink belongs to.
+    pub fn sensor_id(&self) -> &SensorId {
+        &self.sensor_id
+    }
+    /// Hand one decoded input to fusion (waits when fusion is behind: backpressure).
+    /// False when the pipeline is shutting down.
+    pub async fn send(&self, input: Input) -> bool {
+        self.inputs.inc();
+        if let Ok(mut s) = self.state.write() {
+            if let Some(st) = s.sensors.get_mut(&self.sensor_id) {
+                st.lines += 1;
+                st.last_time = Some(input.time());
+            }
+        }
+        self.tx.send(IngestMsg::Input(input)).await.is_ok()
+    }
+    /// Count and log (rate-limited) a rejected frame or message.
+    pub fn reject(&self, reason: &str, detail: &str) {
+        self.inputs.inc();
+        self.metrics
+            .counter(
+                "picket_input_malformed_total",
+                "Lines rejected as malformed, per sensor and reason.",
+                &[("sensor", &self.sensor_id.0), ("reason", reason)],
+            )
+            .inc();
+        if let Ok(mut s) = self.state.write() {
+            if let Some(st) = s.sensors.get_mut(&self.sensor_id) {
+                st.lines += 1;
+                st.malformed += 1;
+            }
+        }
+        let n = self.logged.get();
+        self.logged.inc();
+        if n < 10 || n.is_multiple_of(100) {
+            tracing::warn!(sensor = %self.sensor_id, reason, "input rejected: {detail}");
+        }
+    }
+    /// Tell live clients something about the sensor (connected, registered, ...).
+    pub fn announce(&self, up: bool, reason: String) {
+        let _ = self.events.send(Arc::new(Event::Sensor {
+            sensor_id: self.sensor_id.clone(),
+            up,
+            reason,
+        }));
+    }
 }
 
 /// One line of a playback feed (a recorded or simulated stream).
@@ -302,6 +404,7 @@ pub(crate) async fn run_live(
                 }
             }
         }
+        Source::Adapter(_) => unreachable!("adapters are spawned by the pipeline itself"),
     }
 }
 

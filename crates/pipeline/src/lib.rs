@@ -16,7 +16,7 @@ pub mod metrics;
 mod stages;
 pub mod state;
 
-pub use inputs::{Pace, PlaybackLine, Source};
+pub use inputs::{AdapterContext, InputSink, LiveAdapter, Pace, PlaybackLine, Source};
 pub use metrics::Metrics;
 pub use picket_assess::AlertError;
 pub use stages::{AckError, Command};
@@ -191,6 +191,27 @@ pub fn start(
     match &config.feed {
         Feed::Live(list) => {
             for (id, source) in list {
+                if let Source::Adapter(adapter) = source {
+                    let sink = inputs::InputSink::new(
+                        ingest_tx.clone(),
+                        id.clone(),
+                        state.clone(),
+                        metrics.clone(),
+                        events.clone(),
+                    );
+                    let position = config
+                        .site
+                        .sensors
+                        .iter()
+                        .find(|s| &s.id == id)
+                        .and_then(|s| s.position);
+                    tasks.push(adapter.spawn(AdapterContext {
+                        sink,
+                        position,
+                        shutdown: shutdown.clone(),
+                    }));
+                    continue;
+                }
                 tasks.push(tokio::spawn(inputs::run_live(
                     decoder(id),
                     source.clone(),

@@ -3,3 +3,4 @@
 mod architecture;
 mod decode;
 mod demo;
+mod sapient;

@@ -1,0 +1,112 @@
+//! The SAPIENT fusion node adapter over a real socket, with the official sample frames.
+
+use picket_core::{GeoPoint, LocalFrame, SensorId};
+use picket_pipeline::{Feed, PipelineConfig, SensorInfo, SiteModel, Source};
+use picket_sapient::{decode_frame, Content};
+use picket_store::SqliteStore;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::watch;
+
+fn sample(name: &str) -> Vec<u8> {
+    let base = std::env::var_os("PICKET_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    let p = base.join(format!("sapient/dstl_testharness_Default.{name}.frame.bin"));
+    std::fs::read(&p).unwrap_or_else(|e| panic!("shared test data missing: {}: {e}", p.display()))
+}
+
+async fn reply(stream: &mut tokio::net::TcpStream) -> Content {
+    let mut buf = vec![0u8; 65536];
+    let mut have = Vec::new();
+    loop {
+        if let Ok((msg, _)) = decode_frame(&have) {
+            return msg.content.expect("a reply has content");
+        }
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+            .await
+            .expect("a reply within 5 s")
+            .unwrap();
+        assert!(n > 0, "the fusion node closed the connection");
+        have.extend_from_slice(&buf[..n]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registers_answers_bad_frames_with_error_and_turns_detections_into_observations() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}").parse().unwrap();
+    let sensor = SensorId("sapient-node".into());
+    let site = SiteModel {
+        name: "test".into(),
+        frame: LocalFrame::new(GeoPoint::new(51.17, -1.82, 100.0)),
+        units: vec![],
+        zones: vec![],
+        sensors: vec![SensorInfo {
+            id: sensor.clone(),
+            kind: "radar".into(),
+            position: None,
+            silence_timeout_s: 60.0,
+        }],
+    };
+    let adapter = picket_inputs::SapientServer {
+        listen,
+        node_id: "a8654cdf-4328-47de-81fa-c495589e30c1".into(),
+    };
+    let config = PipelineConfig::new(
+        site,
+        Feed::Live(vec![(sensor, Source::Adapter(Arc::new(adapter)))]),
+    );
+    let (tx, rx) = watch::channel(false);
+    let p = picket_pipeline::start(config, Box::new(SqliteStore::open_in_memory().unwrap()), rx)
+        .unwrap();
+
+    let mut stream = None;
+    for _ in 0..50 {
+        if let Ok(s) = tokio::net::TcpStream::connect(listen).await {
+            stream = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut s = stream.expect("the fusion node listens");
+    s.write_all(&sample("Registration")).await.unwrap();
+    assert!(matches!(reply(&mut s).await, Content::RegistrationAck(_)));
+
+    // A frame whose length is right but whose content is not a SapientMessage.
+    let garbage = [0xffu8, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02];
+    s.write_all(&(garbage.len() as u32).to_le_bytes())
+        .await
+        .unwrap();
+    s.write_all(&garbage).await.unwrap();
+    assert!(
+        matches!(reply(&mut s).await, Content::Error(_)),
+        "bad frame answered with Error"
+    );
+
+    // The connection survives: status and a detection still go through.
+    s.write_all(&sample("StatusReport")).await.unwrap();
+    s.write_all(&sample("DetectionReport")).await.unwrap();
+    let m = p.metrics.clone();
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while m.counter_sum("picket_fusion_observations_total") < 1 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the detection reached fusion as an observation");
+    assert!(
+        m.counter_sum("picket_input_malformed_total") >= 1,
+        "the bad frame was counted"
+    );
+    tx.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), p.join())
+        .await
+        .expect("stops on shutdown");
+}
