@@ -4,8 +4,10 @@
 //! Not for: decoding (the codec crates do it), fusion, config formats.
 #![deny(missing_docs)]
 
+mod asterix;
 mod sapient;
 
+pub use asterix::AsterixUdp;
 pub use sapient::SapientServer;
 
 /// Wall-clock time for adapters that stamp receptions (codecs and fusion never read a clock).

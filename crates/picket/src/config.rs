@@ -182,15 +182,22 @@ pub enum InputFormat {
     Jsonl,
     /// SAPIENT BSI Flex 335 v2.0: Picket is the fusion node sensors connect to.
     Sapient,
+    /// ASTERIX CAT-048 target reports and CAT-034 service messages over UDP.
+    Asterix,
 }
 
 impl InputFormat {
-    const ALL: [InputFormat; 2] = [InputFormat::Jsonl, InputFormat::Sapient];
+    const ALL: [InputFormat; 3] = [
+        InputFormat::Jsonl,
+        InputFormat::Sapient,
+        InputFormat::Asterix,
+    ];
     /// The word used in the config file.
     pub fn as_str(self) -> &'static str {
         match self {
             InputFormat::Jsonl => "jsonl",
             InputFormat::Sapient => "sapient",
+            InputFormat::Asterix => "asterix",
         }
     }
 }
@@ -1170,6 +1177,13 @@ impl Checker<'_> {
                      use source = \"tcp-listen://IP:PORT\", e.g. \"tcp-listen://0.0.0.0:5020\""
                 ),
             ),
+            Some(InputFormat::Asterix) if !matches!(source, Source::Udp(_)) => self.problem(
+                r.source.span(),
+                format!(
+                    "{label}: ASTERIX comes as UDP datagrams — use source = \"udp://IP:PORT\", \
+                     e.g. \"udp://0.0.0.0:8600\""
+                ),
+            ),
             Some(InputFormat::Jsonl) if listens => self.problem(
                 r.source.span(),
                 format!(
@@ -1183,8 +1197,11 @@ impl Checker<'_> {
             .position
             .as_ref()
             .map(|p| self.site_geo(&format!("{label}: position"), p));
-        // A SAPIENT node reports its own position (StatusReport); JSON-lines sensors cannot.
-        if let (Some(k), None, false) = (kind, &position, format == Some(InputFormat::Sapient)) {
+        // A SAPIENT node reports its own position (StatusReport), an ASTERIX radar in CAT-034;
+        // JSON-lines sensors cannot.
+        let reports_own_position =
+            matches!(format, Some(InputFormat::Sapient | InputFormat::Asterix));
+        if let (Some(k), None, false) = (kind, &position, reports_own_position) {
             if k.needs_position() {
                 self.problem(
                     s.span(),
@@ -2408,6 +2425,16 @@ max_raises_per_unit_per_minute = 6
     }
 
     #[test]
+    fn asterix_comes_over_udp_and_may_take_its_position_from_cat034() {
+        let text = format!(
+            "{BASE}[[sensor]]\nid = \"psr\"\nkind = \"radar\"\nformat = \"asterix\"\nsource = \"udp://0.0.0.0:8600\"\n"
+        );
+        assert_eq!(ok(&text).sensors[0].format, InputFormat::Asterix);
+        let tcp = text.replace("udp://0.0.0.0:8600", "tcp://radar.local:8600");
+        assert_problem(&tcp, 9, "ASTERIX comes as UDP datagrams");
+    }
+
+    #[test]
     fn sapient_must_listen_and_json_lines_may_not() {
         let sapient_udp = format!(
             "{BASE}[[sensor]]\nid = \"node\"\nkind = \"radar\"\nformat = \"sapient\"\nsource = \"udp://0.0.0.0:5020\"\n"
@@ -2491,13 +2518,13 @@ max_raises_per_unit_per_minute = 6
             "{BASE}{}",
             radar("r")
                 .replace("\"radar\"", "\"lidar\"")
-                .replace("\"jsonl\"", "\"asterix\"")
+                .replace("\"jsonl\"", "\"nmea\"")
         );
         assert_problem(&text, 7, "kind = \"lidar\" is not a sensor kind — use one of \"radar\", \"remote_id\", \"adsb\", \"bearing\", \"friendly\"");
         assert_problem(
             &text,
             8,
-            "format = \"asterix\" is not an input format — use one of \"jsonl\"",
+            "format = \"nmea\" is not an input format — use one of \"jsonl\", \"sapient\", \"asterix\"",
         );
         let unit = format!("{BASE}[[unit]]\nid = \"u\"\nkind = \"mobile\"\n");
         assert_problem(

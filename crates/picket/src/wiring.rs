@@ -398,6 +398,9 @@ fn sources(site: &SiteConfig) -> Vec<(SensorId, Source)> {
         .iter()
         .map(|s| {
             let src = match &s.source {
+                config::Source::Udp(a) if s.format == config::InputFormat::Asterix => {
+                    Source::Adapter(Arc::new(picket_inputs::AsterixUdp { listen: *a }))
+                }
                 config::Source::Udp(a) => Source::Udp(*a),
                 config::Source::Tcp(a) => Source::Tcp(a.clone()),
                 config::Source::File(p) => Source::File(p.clone()),

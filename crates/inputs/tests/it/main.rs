@@ -110,3 +110,85 @@ async fn registers_answers_bad_frames_with_error_and_turns_detections_into_obser
         .await
         .expect("stops on shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asterix_datagrams_become_radar_observations_positioned_by_cat034() {
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}").parse().unwrap();
+    let sensor = SensorId("radar-asterix".into());
+    let site = SiteModel {
+        name: "test".into(),
+        frame: LocalFrame::new(GeoPoint::new(45.5, 16.0, 100.0)),
+        units: vec![],
+        zones: vec![],
+        sensors: vec![SensorInfo {
+            id: sensor.clone(),
+            kind: "radar".into(),
+            // No position: the radar's CAT-034 messages give it.
+            position: None,
+            silence_timeout_s: 60.0,
+        }],
+    };
+    let adapter = picket_inputs::AsterixUdp { listen };
+    let config = PipelineConfig::new(
+        site,
+        Feed::Live(vec![(sensor, Source::Adapter(Arc::new(adapter)))]),
+    );
+    let (tx, rx) = watch::channel(false);
+    let p = picket_pipeline::start(config, Box::new(SqliteStore::open_in_memory().unwrap()), rx)
+        .unwrap();
+    let base = std::env::var_os("PICKET_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    let pcap = std::fs::read(base.join("asterix/croatiacontrol_cat_034_048.pcap"))
+        .expect("shared ASTERIX sample");
+    let client = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut sent = 0;
+    for d in picket_asterix::capture::udp_datagrams(&pcap).unwrap() {
+        let d = d.unwrap();
+        client.send_to(d.payload, listen).await.unwrap();
+        sent += 1;
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert!(sent > 10);
+    // Every CAT-048 report is either an input or rejected with its reason; the only reason here
+    // is reports that came before the radar's first CAT-034 gave its position.
+    let m = p.metrics.clone();
+    let sensor_id = SensorId("radar-asterix".into());
+    let counts = || {
+        let st = p.state.read().unwrap();
+        let s = &st.sensors[&sensor_id];
+        (s.lines, s.malformed)
+    };
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while counts().0 < 128 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{:?}\n{}", counts(), m.render()));
+    let (lines, malformed) = counts();
+    assert_eq!(lines, 128, "one per CAT-048 report");
+    assert!(
+        lines - malformed >= 80,
+        "{lines} reports, {malformed} rejected"
+    );
+    assert_eq!(
+        m.counter_value(
+            "picket_input_malformed_total",
+            &[("sensor", "radar-asterix"), ("reason", "no radar position")]
+        ),
+        Some(malformed),
+        "{}",
+        m.render()
+    );
+    tx.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), p.join())
+        .await
+        .expect("stops on shutdown");
+}
