@@ -45,13 +45,36 @@ pub enum Feed {
     },
 }
 
-/// A JSON-lines file output.
-#[derive(Clone, Debug, PartialEq)]
+/// An output of the pipeline.
+#[derive(Clone, Debug)]
 pub enum OutputSink {
     /// Every alert lifecycle event, one JSON object per line (`docs/alerts.md`).
     AlertsJsonl(PathBuf),
     /// Every confirmed track update and deletion, one JSON object per line (`docs/tracks.md`).
     TracksJsonl(PathBuf),
+    /// A protocol output from another crate (TAK / Cursor-on-Target, webhook, MQTT, ...).
+    Adapter(Arc<dyn OutputAdapter>),
+}
+
+/// An output component of its own protocol. It receives every [`Event`] in order over a
+/// bounded queue: alert events always (the alerting stage waits for room — they must not be
+/// lost), other events only when there is room (a slow peer loses track updates, which the
+/// next update supersedes, and never stalls alerting).
+pub trait OutputAdapter: Send + Sync + std::fmt::Debug {
+    /// Start the adapter's task; it ends when `events` closes (pipeline end) or at shutdown.
+    fn spawn(&self, ctx: OutputContext) -> JoinHandle<()>;
+}
+
+/// What an [`OutputAdapter`] gets to work with.
+pub struct OutputContext {
+    /// The pipeline's events, in order.
+    pub events: mpsc::Receiver<Arc<Event>>,
+    /// The site (units with their callsigns and sectors, zones, sensors).
+    pub site: SiteModel,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Turns true at shutdown.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 /// Everything a pipeline needs.
@@ -173,7 +196,13 @@ pub fn start(
     let (cmd_tx, cmd_rx) = mpsc::channel(64);
     let (inputs_done_tx, inputs_done_rx) = watch::channel(false);
     let (store_tx, store_thread) = stages::spawn_store(store, cap, metrics.clone());
-    let (sinks, sink_tasks) = stages::open_sinks(&config.outputs, cap, metrics.clone())?;
+    let (sinks, sink_tasks) = stages::open_sinks(
+        &config.outputs,
+        cap,
+        metrics.clone(),
+        &config.site,
+        &shutdown,
+    )?;
 
     let decoder = |id: &picket_core::SensorId| {
         let info = config.site.sensors.iter().find(|s| &s.id == id);

@@ -103,6 +103,8 @@ pub(crate) fn spawn_store(
 pub(crate) struct Sinks {
     alerts: Vec<mpsc::Sender<String>>,
     tracks: Vec<mpsc::Sender<String>>,
+    adapters: Vec<mpsc::Sender<Arc<Event>>>,
+    dropped: Counter,
 }
 
 /// Create the output files now (so a bad path fails at start) and a writer task for each.
@@ -110,16 +112,35 @@ pub(crate) fn open_sinks(
     outputs: &[OutputSink],
     cap: usize,
     metrics: Arc<Metrics>,
+    site: &crate::SiteModel,
+    shutdown: &watch::Receiver<bool>,
 ) -> Result<(Sinks, Vec<JoinHandle<()>>), PipelineError> {
     let mut sinks = Sinks {
         alerts: vec![],
         tracks: vec![],
+        adapters: vec![],
+        dropped: metrics.counter(
+            "picket_output_events_dropped_total",
+            "Non-alert events an output adapter had no room for.",
+            &[],
+        ),
     };
     let mut tasks = vec![];
     for o in outputs {
         let (path, list, what) = match o {
             OutputSink::AlertsJsonl(p) => (p, &mut sinks.alerts, "alerts"),
             OutputSink::TracksJsonl(p) => (p, &mut sinks.tracks, "tracks"),
+            OutputSink::Adapter(a) => {
+                let (tx, rx) = mpsc::channel(cap.max(256));
+                sinks.adapters.push(tx);
+                tasks.push(a.spawn(crate::OutputContext {
+                    events: rx,
+                    site: site.clone(),
+                    metrics: metrics.clone(),
+                    shutdown: shutdown.clone(),
+                }));
+                continue;
+            }
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| PipelineError::Output {
@@ -414,8 +435,14 @@ impl AssessStage {
     }
 
     fn publish(&self, e: Event) {
+        let e = Arc::new(e);
+        for a in &self.sinks.adapters {
+            if a.try_send(e.clone()).is_err() {
+                self.sinks.dropped.inc();
+            }
+        }
         // No subscriber is fine: nobody is watching.
-        let _ = self.events.send(Arc::new(e));
+        let _ = self.events.send(e);
     }
 
     /// Store an alert event durably, then announce it. Not stored → not announced.
@@ -452,7 +479,12 @@ impl AssessStage {
         for s in &self.sinks.alerts {
             let _ = s.send(line.clone()).await;
         }
-        self.publish(Event::Alert(ev.clone()));
+        // Alerts must reach every output: wait for room rather than drop.
+        let event = Arc::new(Event::Alert(ev.clone()));
+        for a in &self.sinks.adapters {
+            let _ = a.send(event.clone()).await;
+        }
+        let _ = self.events.send(event);
         Ok(ev)
     }
 

@@ -340,3 +340,68 @@ fn alert_states_cover_the_lifecycle_in_the_demo_feed() {
     assert!(states.contains(&AlertState::Updated));
     assert!(states.contains(&AlertState::Cleared));
 }
+
+/// An output adapter that keeps what it is given.
+#[derive(Debug, Default)]
+struct Recorder(std::sync::Mutex<Vec<Arc<Event>>>);
+
+#[derive(Debug)]
+struct RecorderAdapter(Arc<Recorder>);
+
+impl picket_pipeline::OutputAdapter for RecorderAdapter {
+    fn spawn(&self, mut ctx: picket_pipeline::OutputContext) -> tokio::task::JoinHandle<()> {
+        let rec = self.0.clone();
+        tokio::spawn(async move {
+            while let Some(e) = ctx.events.recv().await {
+                rec.0.lock().unwrap().push(e);
+            }
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_adapters_get_every_alert_event_in_order() {
+    let s = scenario();
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.jsonl");
+    let rec = Arc::new(Recorder::default());
+    let mut c = PipelineConfig::new(
+        site(&s),
+        Feed::Playback {
+            lines: lines(&s),
+            pace: Pace::Max,
+        },
+    );
+    c.outputs = vec![
+        OutputSink::AlertsJsonl(a.clone()),
+        OutputSink::Adapter(Arc::new(RecorderAdapter(rec.clone()))),
+    ];
+    run_to_end(c, Box::new(SqliteStore::open_in_memory().unwrap())).await;
+    let from_file: Vec<picket_core::AlertEvent> = std::fs::read_to_string(&a)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got = rec.0.lock().unwrap();
+    let alerts: Vec<&picket_core::AlertEvent> = got
+        .iter()
+        .filter_map(|e| match &**e {
+            Event::Alert(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    assert!(!from_file.is_empty());
+    assert_eq!(
+        alerts.len(),
+        from_file.len(),
+        "every alert event reached the adapter"
+    );
+    assert!(
+        alerts.iter().zip(&from_file).all(|(x, y)| *x == y),
+        "in order"
+    );
+    assert!(
+        got.iter().any(|e| matches!(&**e, Event::Tracks { .. })),
+        "tracks too"
+    );
+}
