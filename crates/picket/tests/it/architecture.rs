@@ -97,6 +97,7 @@ fn codecs_fusion_assessment_and_the_simulator_do_no_io() {
         "picket-remoteid",
         "picket-sapient",
         "picket-asterix",
+        "picket-cot",
     ] {
         let deps = closure(&g, krate);
         let bad: Vec<&&str> = IO_CRATES.iter().filter(|c| deps.contains(**c)).collect();
