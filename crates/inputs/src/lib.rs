@@ -5,10 +5,14 @@
 #![deny(missing_docs)]
 
 mod asterix;
+mod beast;
 mod sapient;
+mod tak;
 
 pub use asterix::AsterixUdp;
+pub use beast::BeastTcp;
 pub use sapient::SapientServer;
+pub use tak::{TakSaInput, TakSaSource, TakUnitMapping};
 
 /// Wall-clock time for adapters that stamp receptions (codecs and fusion never read a clock).
 pub(crate) fn wall_now() -> picket_core::Timestamp {

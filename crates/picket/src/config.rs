@@ -184,13 +184,16 @@ pub enum InputFormat {
     Sapient,
     /// ASTERIX CAT-048 target reports and CAT-034 service messages over UDP.
     Asterix,
+    /// Mode S / ADS-B in the Beast binary format from a receiver (TCP port 30005).
+    Beast,
 }
 
 impl InputFormat {
-    const ALL: [InputFormat; 3] = [
+    const ALL: [InputFormat; 4] = [
         InputFormat::Jsonl,
         InputFormat::Sapient,
         InputFormat::Asterix,
+        InputFormat::Beast,
     ];
     /// The word used in the config file.
     pub fn as_str(self) -> &'static str {
@@ -198,6 +201,7 @@ impl InputFormat {
             InputFormat::Jsonl => "jsonl",
             InputFormat::Sapient => "sapient",
             InputFormat::Asterix => "asterix",
+            InputFormat::Beast => "beast",
         }
     }
 }
@@ -1182,6 +1186,13 @@ impl Checker<'_> {
                 format!(
                     "{label}: ASTERIX comes as UDP datagrams — use source = \"udp://IP:PORT\", \
                      e.g. \"udp://0.0.0.0:8600\""
+                ),
+            ),
+            Some(InputFormat::Beast) if !matches!(source, Source::Tcp(_)) => self.problem(
+                r.source.span(),
+                format!(
+                    "{label}: Picket connects to a receiver's Beast output — use source = \
+                     \"tcp://HOST:PORT\", e.g. \"tcp://192.168.1.20:30005\""
                 ),
             ),
             Some(InputFormat::Jsonl) if listens => self.problem(
@@ -2435,6 +2446,16 @@ max_raises_per_unit_per_minute = 6
     }
 
     #[test]
+    fn beast_is_read_from_a_receiver_over_tcp() {
+        let text = format!(
+            "{BASE}[[sensor]]\nid = \"adsb-1\"\nkind = \"adsb\"\nformat = \"beast\"\nsource = \"tcp://192.168.1.20:30005\"\n"
+        );
+        assert_eq!(ok(&text).sensors[0].format, InputFormat::Beast);
+        let udp = text.replace("tcp://192.168.1.20:30005", "udp://0.0.0.0:30005");
+        assert_problem(&udp, 9, "connects to a receiver's Beast output");
+    }
+
+    #[test]
     fn sapient_must_listen_and_json_lines_may_not() {
         let sapient_udp = format!(
             "{BASE}[[sensor]]\nid = \"node\"\nkind = \"radar\"\nformat = \"sapient\"\nsource = \"udp://0.0.0.0:5020\"\n"
@@ -2524,7 +2545,7 @@ max_raises_per_unit_per_minute = 6
         assert_problem(
             &text,
             8,
-            "format = \"nmea\" is not an input format — use one of \"jsonl\", \"sapient\", \"asterix\"",
+            "format = \"nmea\" is not an input format — use one of \"jsonl\", \"sapient\", \"asterix\", \"beast\"",
         );
         let unit = format!("{BASE}[[unit]]\nid = \"u\"\nkind = \"mobile\"\n");
         assert_problem(

@@ -16,6 +16,12 @@ pub(crate) enum DecodeFormat {
     Asterix,
     /// A SAPIENT stream: 4-byte little-endian length + SapientMessage, repeated.
     Sapient,
+    /// Mode S / ADS-B in Beast binary (as recorded from TCP port 30005).
+    Beast,
+    /// Mode S / ADS-B as AVR text (`*HEX;`, `@TIMEHEX;`).
+    Avr,
+    /// SBS-1 / BaseStation CSV (port 30003).
+    Sbs,
 }
 
 /// The link type of a pcap (header) or pcapng (first interface description) capture.
@@ -57,6 +63,13 @@ fn sniff(bytes: &[u8]) -> Option<DecodeFormat> {
             _ => DecodeFormat::RemoteId,
         });
     }
+    if let Some(f) = picket_modes::format_from_bytes(bytes) {
+        return Some(match f {
+            picket_modes::Format::Beast => DecodeFormat::Beast,
+            picket_modes::Format::Avr => DecodeFormat::Avr,
+            picket_modes::Format::Sbs => DecodeFormat::Sbs,
+        });
+    }
     picket_sapient::decode_frame(bytes)
         .is_ok()
         .then_some(DecodeFormat::Sapient)
@@ -89,13 +102,14 @@ fn is_pcap(bytes: &[u8]) -> bool {
 pub(crate) fn decode_file(
     path: &Path,
     format: DecodeFormat,
+    receiver: Option<(f64, f64)>,
     out: &mut dyn Write,
 ) -> Result<(u64, u64)> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let format = match format {
         DecodeFormat::Auto => sniff(&bytes).with_context(|| {
             format!(
-                "{}: format not recognised (supported: pcap/pcapng of Remote ID or ASTERIX, SAPIENT streams); give --format",
+                "{}: format not recognised (supported: pcap/pcapng of Remote ID or ASTERIX, SAPIENT streams, Beast/AVR/SBS); give --format",
                 path.display()
             )
         })?,
@@ -131,6 +145,21 @@ pub(crate) fn decode_file(
         }
         DecodeFormat::Sapient => {
             (n, quarantined) = write_values(picket_sapient::decode_sapient_stream(&bytes), out)?;
+        }
+        DecodeFormat::Beast | DecodeFormat::Avr | DecodeFormat::Sbs => {
+            let f = match format {
+                DecodeFormat::Beast => picket_modes::Format::Beast,
+                DecodeFormat::Avr => picket_modes::Format::Avr,
+                _ => picket_modes::Format::Sbs,
+            };
+            for rec in picket_modes::decode_records(&bytes, f, receiver) {
+                if rec.error.is_some() {
+                    quarantined += 1;
+                }
+                serde_json::to_writer(&mut *out, &rec)?;
+                out.write_all(b"\n")?;
+                n += 1;
+            }
         }
         DecodeFormat::Auto => unreachable!("resolved above"),
     }

@@ -39,6 +39,18 @@ fn parse_speed(s: &str) -> Result<Speed, String> {
     }
 }
 
+fn parse_lat_lon(s: &str) -> Result<(f64, f64), String> {
+    let bad = || format!("`{s}` is not LAT,LON in degrees (e.g. 59.7,32.0)");
+    let (a, b) = s.split_once(',').ok_or_else(bad)?;
+    let lat: f64 = a.trim().parse().map_err(|_| bad())?;
+    let lon: f64 = b.trim().parse().map_err(|_| bad())?;
+    if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) {
+        Ok((lat, lon))
+    } else {
+        Err(bad())
+    }
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Run the built-in border scenario through the whole pipeline and serve the console.
@@ -125,6 +137,9 @@ enum Cmd {
         /// What the file holds (default: sniffed from its first bytes).
         #[arg(long, value_enum, default_value = "auto")]
         format: decode::DecodeFormat,
+        /// Receiver position `LAT,LON` (degrees) for Mode S local CPR decoding.
+        #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon)]
+        receiver: Option<(f64, f64)>,
     },
     /// Issue a new API token for a user named in the site config (printed once).
     Token {
@@ -172,10 +187,14 @@ fn run(cli: Cli) -> Result<()> {
             let start = picket_core::Timestamp::parse_rfc3339(&start).context("--start")?;
             wiring::write_scenario(&out, seed, start)
         }
-        Cmd::Decode { file, format } => {
+        Cmd::Decode {
+            file,
+            format,
+            receiver,
+        } => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            match decode::decode_file(&file, format, &mut out) {
+            match decode::decode_file(&file, format, receiver, &mut out) {
                 Ok((n, q)) => {
                     eprintln!(
                         "{}: {n} records ({q} quarantined or rejected)",

@@ -402,6 +402,9 @@ fn sources(site: &SiteConfig) -> Vec<(SensorId, Source)> {
                     Source::Adapter(Arc::new(picket_inputs::AsterixUdp { listen: *a }))
                 }
                 config::Source::Udp(a) => Source::Udp(*a),
+                config::Source::Tcp(a) if s.format == config::InputFormat::Beast => {
+                    Source::Adapter(Arc::new(picket_inputs::BeastTcp { addr: a.clone() }))
+                }
                 config::Source::Tcp(a) => Source::Tcp(a.clone()),
                 config::Source::File(p) => Source::File(p.clone()),
                 // Validation guarantees tcp-listen only for SAPIENT.

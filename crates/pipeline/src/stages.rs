@@ -660,8 +660,10 @@ pub(crate) async fn watermark(
                     .map(|d| d.as_micros() as i64)
                     .unwrap_or(0);
                 let w = Timestamp::from_micros(now).plus_secs_f64(-reorder_s);
-                if tx.send(IngestMsg::Watermark(w)).await.is_err() {
-                    return;
+                // Fusion may be behind (backpressure): never let that delay shutdown.
+                tokio::select! {
+                    _ = shutdown.changed() => return,
+                    r = tx.send(IngestMsg::Watermark(w)) => if r.is_err() { return },
                 }
             }
         }

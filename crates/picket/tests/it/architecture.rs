@@ -98,6 +98,7 @@ fn codecs_fusion_assessment_and_the_simulator_do_no_io() {
         "picket-sapient",
         "picket-asterix",
         "picket-cot",
+        "picket-modes",
     ] {
         let deps = closure(&g, krate);
         let bad: Vec<&&str> = IO_CRATES.iter().filter(|c| deps.contains(**c)).collect();

@@ -117,3 +117,41 @@ fn sapient_sample_frames_decode() {
         );
     }
 }
+
+#[test]
+fn beast_capture_decodes_with_icao_and_cpr_positions() {
+    let f = shared("adsb/beastblackbox_ulss7_beast.bin");
+    let out = Command::new(env!("CARGO_BIN_EXE_picket"))
+        .arg("decode")
+        .arg(&f)
+        .args(["--receiver", "59.7,32.0"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recs.len(), 13_954, "one record per Beast frame (README)");
+    let df17: Vec<_> = recs.iter().filter(|r| r["df"] == 17).collect();
+    assert_eq!(df17.len(), 3_436);
+    assert!(
+        df17.iter().all(|r| r["crc_ok"] == true),
+        "every DF17 frame passes CRC"
+    );
+    let icao_ok = |s: &str| s.len() == 6 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    assert!(df17.iter().all(|r| icao_ok(r["icao"].as_str().unwrap())));
+    let positions = recs
+        .iter()
+        .filter(|r| r["lat"].is_f64() && r["lon"].is_f64())
+        .count();
+    assert!(
+        positions >= 1_456,
+        "at least every position of the SBS decode: {positions}"
+    );
+}

@@ -1,0 +1,115 @@
+//! ADS-B / Mode S from a receiver's Beast binary feed (dump1090, readsb, Radarcape: TCP port
+//! 30005): reconnect with backoff, resynchronise after garbage, decode with CPR state kept
+//! across frames, and turn airborne positions into observations.
+
+use picket_core::Input;
+use picket_modes::{BeastDeframer, BeastKind, Decoder, TrackerConfig};
+use picket_pipeline::{AdapterContext, LiveAdapter};
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+
+/// A Beast TCP client connecting to `addr` (`host:port`).
+#[derive(Debug, Clone)]
+pub struct BeastTcp {
+    /// The receiver's Beast output, e.g. `192.168.1.20:30005`.
+    pub addr: String,
+}
+
+impl LiveAdapter for BeastTcp {
+    fn spawn(&self, ctx: AdapterContext) -> tokio::task::JoinHandle<()> {
+        let addr = self.addr.clone();
+        tokio::spawn(async move { run(addr, ctx).await })
+    }
+}
+
+async fn run(addr: String, ctx: AdapterContext) {
+    let AdapterContext {
+        sink,
+        position,
+        mut shutdown,
+    } = ctx;
+    // CPR local decoding against the receiver's own position, when configured.
+    let receiver = position.map(|p| (p.lat_deg, p.lon_deg));
+    let mut decoder = Decoder::new(TrackerConfig {
+        receiver,
+        ..Default::default()
+    });
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        let conn = tokio::select! {
+            _ = shutdown.changed() => return,
+            c = tokio::net::TcpStream::connect(&addr) => c,
+        };
+        match conn {
+            Ok(mut stream) => {
+                backoff = Duration::from_millis(500);
+                sink.announce(true, format!("connected to Beast feed {addr}"));
+                tracing::info!(sensor = %sink.sensor_id(), %addr, "Beast feed connected");
+                let mut deframer = BeastDeframer::new();
+                let mut buf = vec![0u8; 16 * 1024];
+                loop {
+                    let n = tokio::select! {
+                        _ = shutdown.changed() => return,
+                        r = stream.read(&mut buf) => r.unwrap_or(0),
+                    };
+                    if n == 0 {
+                        break;
+                    }
+                    let mut chunk = &buf[..n];
+                    let mut inputs = Vec::new();
+                    while !chunk.is_empty() {
+                        let took = deframer.push(chunk);
+                        chunk = &chunk[took..];
+                        while let Some(frame) = deframer.next_frame() {
+                            let frame = match frame {
+                                Ok(f) => f,
+                                Err(e) => {
+                                    sink.reject("beast framing", &e.to_string());
+                                    continue;
+                                }
+                            };
+                            if !matches!(frame.kind, BeastKind::ModeSShort | BeastKind::ModeSLong) {
+                                continue;
+                            }
+                            let now = crate::wall_now();
+                            let d =
+                                decoder.decode(frame.data(), Some(frame.mlat_ticks as f64 / 12e6));
+                            match (&d.message, &d.fix) {
+                                (Err(e), _) => sink.reject("mode s", &e.to_string()),
+                                (Ok(_), Some(fix)) => {
+                                    if let Some(o) =
+                                        picket_modes::to_observation(sink.sensor_id(), now, fix)
+                                    {
+                                        inputs.push(Input::Observation(o));
+                                    }
+                                }
+                                (Ok(_), None) => {}
+                            }
+                        }
+                        if took == 0 {
+                            break;
+                        }
+                    }
+                    for i in inputs {
+                        if !sink.send(i).await {
+                            return;
+                        }
+                    }
+                }
+                if let Some(e) = deframer.finish() {
+                    sink.reject("beast framing", &e.to_string());
+                }
+                sink.announce(false, format!("Beast feed {addr} closed; reconnecting"));
+                tracing::warn!(sensor = %sink.sensor_id(), %addr, "Beast feed closed; reconnecting");
+            }
+            Err(e) => {
+                tracing::warn!(sensor = %sink.sensor_id(), %addr, "cannot connect to Beast feed: {e}; retrying in {backoff:?}")
+            }
+        }
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(30));
+    }
+}

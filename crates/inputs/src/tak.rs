@@ -1,0 +1,392 @@
+//! Officers' own positions from TAK: friendly SA (`a-f-G-…`) received from a TAK server
+//! connection (TCP client) or from a mesh (UDP, multicast such as 239.2.3.1:6969 or a
+//! unicast port), mapped by device uid or callsign to a moving unit.
+//!
+//! Everything else on the wire (chat, markers, other sides' tracks, Picket's own events) is
+//! not SA and is passed over without counting as malformed; undecodable bytes are rejected
+//! and counted. A report whose device already calls it stale (a server replaying its store
+//! to a new client) is skipped. A unit whose reports stop is flagged stale by assessment
+//! after its `stale_after`, like any moving unit.
+
+use picket_core::{Input, Timestamp, UnitId};
+use picket_cot::framing::decode_datagram;
+use picket_cot::negotiation::is_negotiation_event;
+use picket_cot::sa::is_friendly_ground;
+use picket_cot::{CotEvent, FriendlySa, Limits, StreamDecoder};
+use picket_pipeline::{AdapterContext, InputSink, LiveAdapter};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::watch;
+
+/// Where TAK SA comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TakSaSource {
+    /// Datagrams on this address; a multicast address is joined on every interface
+    /// (the port is shared with other TAK software on the host).
+    Udp(SocketAddr),
+    /// A TAK server's plain streaming port, `HOST:PORT` (Picket connects, reconnecting
+    /// with backoff).
+    Tcp(String),
+}
+
+/// Which device is which unit: by uid (preferred: stable per device) or by callsign.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TakUnitMapping {
+    /// The moving unit the reports belong to.
+    pub unit_id: UnitId,
+    /// The device's CoT uid (e.g. `ANDROID-589520ccfcd20f01`).
+    pub uid: Option<String>,
+    /// The device's callsign (exact match, surrounding spaces ignored).
+    pub callsign: Option<String>,
+}
+
+/// Friendly SA in, unit positions out.
+#[derive(Clone, Debug)]
+pub struct TakSaInput {
+    /// Where the SA comes from.
+    pub source: TakSaSource,
+    /// Devices of units; reports of other devices are ignored.
+    pub units: Vec<TakUnitMapping>,
+    /// Height given to reports without one (the site's ground), metres above the ellipsoid.
+    pub fallback_hae_m: f64,
+}
+
+impl LiveAdapter for TakSaInput {
+    fn spawn(&self, ctx: AdapterContext) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let AdapterContext { sink, shutdown, .. } = ctx;
+            match me.source.clone() {
+                TakSaSource::Udp(addr) => me.serve_udp(addr, sink, shutdown).await,
+                TakSaSource::Tcp(addr) => me.serve_tcp(&addr, sink, shutdown).await,
+            }
+        })
+    }
+}
+
+/// What to do with one received event.
+#[derive(Debug, PartialEq)]
+enum Verdict {
+    /// A position of a unit.
+    Position(Input),
+    /// Not friendly SA, or a device of no unit: not ours.
+    Ignore,
+    /// Friendly SA of a unit that was stale when it arrived.
+    Stale,
+}
+
+impl TakSaInput {
+    /// The unit a report belongs to: uid first, then callsign.
+    fn unit_of(&self, sa: &FriendlySa) -> Option<&UnitId> {
+        self.units
+            .iter()
+            .find(|m| m.uid.as_deref().map(str::trim) == Some(sa.uid.as_str()))
+            .or_else(|| {
+                let cs = sa.callsign.as_deref()?;
+                self.units
+                    .iter()
+                    .find(|m| m.callsign.as_deref().map(str::trim) == Some(cs))
+            })
+            .map(|m| &m.unit_id)
+    }
+
+    fn judge(&self, event: &CotEvent, now: Timestamp) -> Verdict {
+        if is_negotiation_event(event) || !is_friendly_ground(&event.cot_type) {
+            return Verdict::Ignore;
+        }
+        let Ok(sa) = FriendlySa::from_event(event) else {
+            return Verdict::Ignore;
+        };
+        let Some(unit) = self.unit_of(&sa) else {
+            return Verdict::Ignore;
+        };
+        if sa.is_stale_at(now) {
+            return Verdict::Stale;
+        }
+        let mut pos = sa.to_unit_position(unit.clone(), self.fallback_hae_m);
+        // A device clock running ahead must not hold the position back in the reorder
+        // buffer: a report cannot be from later than its reception.
+        pos.time = pos.time.min(now);
+        Verdict::Position(Input::UnitPosition(pos))
+    }
+
+    /// Hands one event on; false when the pipeline is shutting down.
+    async fn deliver(&self, sink: &InputSink, event: &CotEvent) -> bool {
+        match self.judge(event, crate::wall_now()) {
+            Verdict::Position(input) => sink.send(input).await,
+            Verdict::Stale => {
+                tracing::debug!(sensor = %sink.sensor_id(), uid = %event.uid, "stale SA skipped");
+                true
+            }
+            Verdict::Ignore => true,
+        }
+    }
+
+    async fn serve_udp(
+        &self,
+        addr: SocketAddr,
+        sink: InputSink,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let socket = match bind_udp(addr) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(sensor = %sink.sensor_id(), %addr, "cannot listen for TAK SA: {e}");
+                return;
+            }
+        };
+        tracing::info!(sensor = %sink.sensor_id(), %addr, "listening for TAK SA (mesh)");
+        let limits = Limits::default();
+        let mut buf = vec![0u8; 65_536];
+        loop {
+            let n = tokio::select! {
+                _ = shutdown.changed() => return,
+                r = socket.recv_from(&mut buf) => match r { Ok((n, _)) => n, Err(_) => continue },
+            };
+            match decode_datagram(&buf[..n], &limits) {
+                Ok(d) => {
+                    if let Some(ev) = d.event {
+                        if !self.deliver(&sink, &ev).await {
+                            return;
+                        }
+                    }
+                }
+                Err(e) => sink.reject("cot", &e.to_string()),
+            }
+        }
+    }
+
+    async fn serve_tcp(&self, addr: &str, sink: InputSink, mut shutdown: watch::Receiver<bool>) {
+        let mut backoff = Duration::from_millis(500);
+        let mut failures: u64 = 0;
+        loop {
+            let connected = tokio::select! {
+                _ = shutdown.changed() => return,
+                r = tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(addr)) => r,
+            };
+            match connected {
+                Ok(Ok(stream)) => {
+                    backoff = Duration::from_millis(500);
+                    failures = 0;
+                    sink.announce(true, format!("connected to the TAK server {addr}"));
+                    tracing::info!(sensor = %sink.sensor_id(), addr, "receiving TAK SA from the server");
+                    let why = self.read_stream(stream, &sink, &mut shutdown).await;
+                    match why {
+                        None => return,
+                        Some(why) => {
+                            sink.announce(false, format!("TAK server {addr}: {why}"));
+                            tracing::warn!(sensor = %sink.sensor_id(), addr, "TAK SA connection lost: {why}");
+                        }
+                    }
+                }
+                Ok(Err(e)) => {
+                    failures += 1;
+                    if failures <= 3 || failures.is_multiple_of(20) {
+                        tracing::warn!(sensor = %sink.sensor_id(), addr, "cannot connect to the TAK server: {e}");
+                    }
+                }
+                Err(_) => {
+                    failures += 1;
+                    tracing::warn!(sensor = %sink.sensor_id(), addr, "TAK server did not answer within 10 s");
+                }
+            }
+            tokio::select! {
+                _ = shutdown.changed() => return,
+                _ = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(30));
+        }
+    }
+
+    /// Reads one connection; `None` at shutdown, otherwise why it ended.
+    async fn read_stream(
+        &self,
+        mut stream: TcpStream,
+        sink: &InputSink,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Option<String> {
+        // Picket only listens here, so it never asks for protobuf: the stream stays XML.
+        let mut decoder = StreamDecoder::new(Limits::default());
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = tokio::select! {
+                _ = shutdown.changed() => return None,
+                r = stream.read(&mut buf) => match r {
+                    Ok(0) => return Some("closed by the server".into()),
+                    Ok(n) => n,
+                    Err(e) => return Some(format!("read failed: {e}")),
+                },
+            };
+            decoder.push(&buf[..n]);
+            loop {
+                match decoder.next_event() {
+                    Ok(Some(ev)) => {
+                        if !self.deliver(sink, &ev).await {
+                            return None;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        sink.reject("cot", &e.to_string());
+                        if e.is_fatal() {
+                            return Some(format!("stream unreadable: {e}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A UDP socket for `addr`: multicast groups are joined on a socket bound to the group's
+/// port on every interface, shared with other listeners (TAK devices and tools on the
+/// same host listen to the same mesh port).
+fn bind_udp(addr: SocketAddr) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let ip = addr.ip();
+    if !ip.is_multicast() {
+        let s = std::net::UdpSocket::bind(addr)?;
+        s.set_nonblocking(true)?;
+        return UdpSocket::from_std(s);
+    }
+    let domain = if ip.is_ipv4() {
+        Domain::IPV4
+    } else {
+        Domain::IPV6
+    };
+    let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+    socket.set_reuse_address(true)?;
+    let any: IpAddr = match ip {
+        IpAddr::V4(_) => Ipv4Addr::UNSPECIFIED.into(),
+        IpAddr::V6(_) => Ipv6Addr::UNSPECIFIED.into(),
+    };
+    socket.bind(&SocketAddr::new(any, addr.port()).into())?;
+    match ip {
+        IpAddr::V4(g) => socket.join_multicast_v4(&g, &Ipv4Addr::UNSPECIFIED)?,
+        IpAddr::V6(g) => socket.join_multicast_v6(&g, 0)?,
+    }
+    socket.set_nonblocking(true)?;
+    UdpSocket::from_std(socket.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use picket_cot::xml::decode_xml;
+
+    fn sa(uid: &str, callsign: &str, time: &str, stale: &str) -> CotEvent {
+        decode_xml(format!(
+            r#"<event version="2.0" uid="{uid}" type="a-f-G-U-C" how="m-g" time="{time}" start="{time}" stale="{stale}"><point lat="31.3391" lon="-109.9402" hae="1402.5" ce="4.9" le="9999999.0"/><detail><contact callsign="{callsign}"/><__group name="Cyan" role="Team Member"/></detail></event>"#
+        ).as_bytes())
+        .expect("valid SA")
+    }
+
+    fn input() -> TakSaInput {
+        TakSaInput {
+            source: TakSaSource::Udp("127.0.0.1:0".parse().unwrap()),
+            units: vec![
+                TakUnitMapping {
+                    unit_id: "patrol-7".into(),
+                    uid: Some("ANDROID-77".into()),
+                    callsign: None,
+                },
+                TakUnitMapping {
+                    unit_id: "patrol-8".into(),
+                    uid: None,
+                    callsign: Some("PATROL8".into()),
+                },
+            ],
+            fallback_hae_m: 1400.0,
+        }
+    }
+
+    fn at(s: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn a_units_device_is_found_by_uid_or_by_callsign() {
+        let i = input();
+        let now = at("2026-11-26T12:00:01Z");
+        let by_uid = i.judge(
+            &sa(
+                "ANDROID-77",
+                "whoever",
+                "2026-11-26T12:00:00Z",
+                "2026-11-26T12:01:00Z",
+            ),
+            now,
+        );
+        let Verdict::Position(Input::UnitPosition(p)) = by_uid else {
+            panic!("{by_uid:?}")
+        };
+        assert_eq!(p.unit_id, UnitId::from("patrol-7"));
+        assert_eq!(p.time, at("2026-11-26T12:00:00Z"));
+        assert!(
+            (p.position.lat_deg - 31.3391).abs() < 1e-9
+                && (p.position.alt_hae_m - 1402.5).abs() < 1e-9
+        );
+        let by_cs = i.judge(
+            &sa(
+                "ANDROID-88",
+                "PATROL8",
+                "2026-11-26T12:00:00Z",
+                "2026-11-26T12:01:00Z",
+            ),
+            now,
+        );
+        assert!(
+            matches!(by_cs, Verdict::Position(Input::UnitPosition(ref p)) if p.unit_id == UnitId::from("patrol-8"))
+        );
+        let other = i.judge(
+            &sa(
+                "ANDROID-99",
+                "STRANGER",
+                "2026-11-26T12:00:00Z",
+                "2026-11-26T12:01:00Z",
+            ),
+            now,
+        );
+        assert_eq!(other, Verdict::Ignore);
+    }
+
+    #[test]
+    fn stale_reports_are_skipped_and_future_times_are_clamped_to_reception() {
+        let i = input();
+        let now = at("2026-11-26T12:05:00Z");
+        let replayed = sa(
+            "ANDROID-77",
+            "P7",
+            "2026-11-26T12:00:00Z",
+            "2026-11-26T12:01:00Z",
+        );
+        assert_eq!(i.judge(&replayed, now), Verdict::Stale);
+        let ahead = sa(
+            "ANDROID-77",
+            "P7",
+            "2026-11-26T12:05:30Z",
+            "2026-11-26T12:06:30Z",
+        );
+        let Verdict::Position(Input::UnitPosition(p)) = i.judge(&ahead, now) else {
+            panic!("a position")
+        };
+        assert_eq!(p.time, now);
+    }
+
+    #[test]
+    fn hostile_and_other_events_are_not_positions() {
+        let i = input();
+        let mut ev = sa(
+            "ANDROID-77",
+            "P7",
+            "2026-11-26T12:00:00Z",
+            "2026-11-26T12:01:00Z",
+        );
+        ev.cot_type = "a-h-A-M-H-Q".into();
+        assert_eq!(i.judge(&ev, at("2026-11-26T12:00:01Z")), Verdict::Ignore);
+        ev.cot_type = "b-t-f".into();
+        assert_eq!(i.judge(&ev, at("2026-11-26T12:00:01Z")), Verdict::Ignore);
+    }
+}
