@@ -113,3 +113,59 @@ async fn run(addr: String, ctx: AdapterContext) {
         backoff = (backoff * 2).min(Duration::from_secs(30));
     }
 }
+
+/// Recorded Beast frames (the built-in scenario's ADS-B receiver, or a recording) played
+/// through the same decoding as the live feed, stamped with their recorded reception time.
+#[derive(Debug, Clone, Default)]
+pub struct BeastPlayback;
+
+struct BeastFrames {
+    sensor_id: picket_core::SensorId,
+    decoder: Decoder,
+}
+
+impl picket_pipeline::FrameDecoderFactory for BeastPlayback {
+    fn make(&self, sensor: &picket_pipeline::SensorInfo) -> Box<dyn picket_pipeline::FrameDecoder> {
+        Box::new(BeastFrames {
+            sensor_id: sensor.id.clone(),
+            decoder: Decoder::new(TrackerConfig {
+                receiver: sensor.position.map(|p| (p.lat_deg, p.lon_deg)),
+                ..Default::default()
+            }),
+        })
+    }
+}
+
+impl picket_pipeline::FrameDecoder for BeastFrames {
+    fn decode(
+        &mut self,
+        received: picket_core::Timestamp,
+        bytes: &[u8],
+        out: &mut Vec<Result<Input, String>>,
+    ) {
+        for frame in picket_modes::framing::beast::frames(bytes) {
+            let frame = match frame {
+                Ok(f) => f,
+                Err(e) => {
+                    out.push(Err(e.to_string()));
+                    continue;
+                }
+            };
+            if !matches!(frame.kind, BeastKind::ModeSShort | BeastKind::ModeSLong) {
+                continue;
+            }
+            let d = self
+                .decoder
+                .decode(frame.data(), Some(received.as_secs_f64()));
+            match (&d.message, &d.fix) {
+                (Err(e), _) => out.push(Err(e.to_string())),
+                (Ok(_), Some(fix)) => {
+                    if let Some(o) = picket_modes::to_observation(&self.sensor_id, received, fix) {
+                        out.push(Ok(Input::Observation(o)));
+                    }
+                }
+                (Ok(_), None) => {}
+            }
+        }
+    }
+}

@@ -10,7 +10,7 @@ mod sapient;
 mod tak;
 
 pub use asterix::AsterixUdp;
-pub use beast::BeastTcp;
+pub use beast::{BeastPlayback, BeastTcp};
 pub use sapient::SapientServer;
 pub use tak::{TakSaInput, TakSaSource, TakUnitMapping};
 

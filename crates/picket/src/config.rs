@@ -20,6 +20,7 @@ use picket_core::{
     GeoPoint, LocalFrame, ProtectedUnit, Role, SensorId, UnitGeometry, UnitId, UnitKind, Zone,
     ZoneGeometry, ZoneKind,
 };
+use picket_outputs::{TakOutputConfig, TakTarget, TlsFiles};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -64,6 +65,8 @@ pub struct SiteConfig {
     pub sensors: Vec<SensorConfig>,
     /// Protected units, in file order.
     pub units: Vec<ProtectedUnit>,
+    /// Units' TAK device uids (`tak_uid`), in file order.
+    pub tak_uids: Vec<(UnitId, String)>,
     /// Zones (border lines, restricted areas), in file order.
     pub zones: Vec<Zone>,
     /// Outputs, in file order.
@@ -186,14 +189,17 @@ pub enum InputFormat {
     Asterix,
     /// Mode S / ADS-B in the Beast binary format from a receiver (TCP port 30005).
     Beast,
+    /// Cursor-on-Target friendly SA (officers' TAK devices) from a TAK server or a mesh.
+    Cot,
 }
 
 impl InputFormat {
-    const ALL: [InputFormat; 4] = [
+    const ALL: [InputFormat; 5] = [
         InputFormat::Jsonl,
         InputFormat::Sapient,
         InputFormat::Asterix,
         InputFormat::Beast,
+        InputFormat::Cot,
     ];
     /// The word used in the config file.
     pub fn as_str(self) -> &'static str {
@@ -202,6 +208,7 @@ impl InputFormat {
             InputFormat::Sapient => "sapient",
             InputFormat::Asterix => "asterix",
             InputFormat::Beast => "beast",
+            InputFormat::Cot => "cot",
         }
     }
 }
@@ -231,14 +238,44 @@ impl fmt::Display for Source {
 }
 
 /// One `[[output]]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OutputConfig {
-    /// How it is written.
-    pub kind: OutputKind,
-    /// What is written.
-    pub what: OutputWhat,
-    /// Where (resolved against the config file's folder).
-    pub path: PathBuf,
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutputConfig {
+    /// `kind = "jsonl"`: one JSON object per line, to a file.
+    Jsonl {
+        /// What is written.
+        what: OutputWhat,
+        /// Where (resolved against the config file's folder).
+        path: PathBuf,
+    },
+    /// `kind = "cot"`: tracks and alerts as Cursor-on-Target to a TAK server or a mesh.
+    Cot(CotOutputConfig),
+}
+
+/// A `kind = "cot"` output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CotOutputConfig {
+    /// Where to send.
+    pub url: TakTarget,
+    /// CA, client certificate and key (resolved), for `tls://`.
+    pub tls: Option<TlsFiles>,
+    /// Seconds between two positions of one track (default 1).
+    pub update_period_s: Option<f64>,
+    /// Picket's callsign on TAK (default `PICKET <site>`).
+    pub callsign: Option<String>,
+}
+
+impl CotOutputConfig {
+    /// The adapter's settings; units' `tak_uid`s let alerts carry a direct chat line.
+    pub fn tak_output(&self, site: &SiteConfig) -> TakOutputConfig {
+        let mut c = TakOutputConfig::new(self.url.clone());
+        c.tls = self.tls.clone();
+        if let Some(p) = self.update_period_s {
+            c.update_period = Duration::from_secs_f64(p);
+        }
+        c.callsign = self.callsign.clone();
+        c.device_uids = site.tak_uids.clone();
+        c
+    }
 }
 
 /// How an output is written.
@@ -246,14 +283,17 @@ pub struct OutputConfig {
 pub enum OutputKind {
     /// One JSON object per line, written to a file.
     Jsonl,
+    /// Cursor-on-Target to a TAK server or mesh.
+    Cot,
 }
 
 impl OutputKind {
-    const ALL: [OutputKind; 1] = [OutputKind::Jsonl];
+    const ALL: [OutputKind; 2] = [OutputKind::Jsonl, OutputKind::Cot];
     /// The word used in the config file.
     pub fn as_str(self) -> &'static str {
         match self {
             OutputKind::Jsonl => "jsonl",
+            OutputKind::Cot => "cot",
         }
     }
 }
@@ -290,6 +330,25 @@ pub struct UserConfig {
 }
 
 impl SiteConfig {
+    /// Which TAK device is which moving unit (by `tak_uid` and `callsign`), for a
+    /// `format = "cot"` sensor.
+    pub fn tak_unit_mappings(&self) -> Vec<picket_inputs::TakUnitMapping> {
+        self.units
+            .iter()
+            .filter(|u| u.is_moving())
+            .map(|u| picket_inputs::TakUnitMapping {
+                unit_id: u.id.clone(),
+                uid: self
+                    .tak_uids
+                    .iter()
+                    .find(|(id, _)| id == &u.id)
+                    .map(|(_, uid)| uid.clone()),
+                callsign: u.callsign.clone(),
+            })
+            .filter(|m| m.uid.is_some() || m.callsign.is_some())
+            .collect()
+    }
+
     /// The site's local ENU frame.
     pub fn frame(&self) -> LocalFrame {
         LocalFrame::new(self.origin)
@@ -324,7 +383,12 @@ impl SiteConfig {
         let outputs: Vec<String> = self
             .outputs
             .iter()
-            .map(|o| format!("{} → {}", o.what.as_str(), o.path.display()))
+            .map(|o| match o {
+                OutputConfig::Jsonl { what, path } => {
+                    format!("{} → {}", what.as_str(), path.display())
+                }
+                OutputConfig::Cot(c) => format!("cot → {}", c.url),
+            })
             .collect();
         let users: Vec<String> = self
             .users
@@ -652,6 +716,7 @@ struct RawUnit {
     name: Option<Spanned<String>>,
     sector: Option<Spanned<String>>,
     callsign: Option<Spanned<String>>,
+    tak_uid: Option<Spanned<String>>,
     kind: Spanned<String>,
     center: Option<Spanned<RawGeo>>,
     radius_m: Option<Spanned<f64>>,
@@ -675,8 +740,14 @@ struct RawZone {
 #[serde(deny_unknown_fields, expecting = "an [[output]] table")]
 struct RawOutput {
     kind: Spanned<String>,
-    what: Spanned<String>,
-    path: Spanned<String>,
+    what: Option<Spanned<String>>,
+    path: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
+    ca: Option<Spanned<String>>,
+    cert: Option<Spanned<String>>,
+    key: Option<Spanned<String>>,
+    update_period_s: Option<Spanned<f64>>,
+    callsign: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -975,6 +1046,19 @@ impl Checker<'_> {
             .iter()
             .map(|u| self.unit(u, &default_sector, &mut seen))
             .collect();
+        let mut seen = HashMap::new();
+        let tak_uids = raw
+            .unit
+            .iter()
+            .filter_map(|u| {
+                let u = u.get_ref();
+                let uid = u.tak_uid.as_ref()?;
+                let label = format!("unit `{}`: tak_uid", u.id.get_ref());
+                let v = self.non_empty(&label, uid);
+                self.unique("tak_uid", &mut seen, uid);
+                Some((UnitId(u.id.get_ref().clone()), v))
+            })
+            .collect();
 
         let mut seen = HashMap::new();
         let zones = raw.zone.iter().map(|z| self.zone(z, &mut seen)).collect();
@@ -1012,6 +1096,7 @@ impl Checker<'_> {
             assessment,
             sensors,
             units,
+            tak_uids,
             zones,
             outputs,
             users,
@@ -1195,6 +1280,16 @@ impl Checker<'_> {
                      \"tcp://HOST:PORT\", e.g. \"tcp://192.168.1.20:30005\""
                 ),
             ),
+            Some(InputFormat::Cot) if !matches!(source, Source::Udp(_) | Source::Tcp(_)) => self
+                .problem(
+                    r.source.span(),
+                    format!(
+                        "{label}: TAK SA comes from a TAK server or a mesh — use source = \
+                         \"tcp://HOST:PORT\" (the server's streaming port, e.g. \
+                         \"tcp://takserver:8087\") or \"udp://IP:PORT\" (e.g. the ATAK mesh \
+                         \"udp://239.2.3.1:6969\")"
+                    ),
+                ),
             Some(InputFormat::Jsonl) if listens => self.problem(
                 r.source.span(),
                 format!(
@@ -1203,6 +1298,17 @@ impl Checker<'_> {
                 ),
             ),
             _ => {}
+        }
+        if let (Some(InputFormat::Cot), Some(k)) = (format, kind) {
+            if k != SensorKind::Friendly {
+                self.problem(
+                    r.kind.span(),
+                    format!(
+                        "{label}: format = \"cot\" carries officers' own positions (TAK SA) — \
+                         use kind = \"friendly\""
+                    ),
+                );
+            }
         }
         let position = r
             .position
@@ -1627,38 +1733,201 @@ impl Checker<'_> {
                 ),
             );
         }
-        let what = pick(&OutputWhat::ALL, r.what.get_ref(), OutputWhat::as_str);
-        if what.is_none() {
-            self.problem(
-                r.what.span(),
-                format!(
-                    "{label}: what = \"{}\" is not something Picket writes — use one of {}",
-                    r.what.get_ref(),
-                    words(&OutputWhat::ALL, OutputWhat::as_str)
-                ),
-            );
+        if kind == Some(OutputKind::Cot) {
+            return OutputConfig::Cot(self.cot_output(&label, o));
         }
-        let text = self.non_empty(&format!("{label}: path"), &r.path);
-        let path = self.resolve(&text);
-        if !text.is_empty() {
-            let key = normalise(&path);
-            if let Some(other) = written.get(&key) {
+        // Keys of a cot output have no meaning for a file.
+        for (key, span) in [
+            ("url", r.url.as_ref().map(|v| v.span())),
+            ("ca", r.ca.as_ref().map(|v| v.span())),
+            ("cert", r.cert.as_ref().map(|v| v.span())),
+            ("key", r.key.as_ref().map(|v| v.span())),
+            (
+                "update_period_s",
+                r.update_period_s.as_ref().map(|v| v.span()),
+            ),
+            ("callsign", r.callsign.as_ref().map(|v| v.span())),
+        ] {
+            if let (Some(span), Some(OutputKind::Jsonl)) = (span, kind) {
                 self.problem(
-                    r.path.span(),
+                    span,
                     format!(
-                        "{label}: path \"{text}\" ({}) is already written by {other} — give \
-                         each output its own file",
-                        path.display()
+                        "{label}: {key} applies to kind = \"cot\" outputs only — remove it, or \
+                         set kind = \"cot\""
                     ),
                 );
-            } else {
-                written.insert(key, label.clone());
             }
         }
-        OutputConfig {
-            kind: kind.unwrap_or(OutputKind::Jsonl),
+        let what = match &r.what {
+            Some(w) => {
+                let what = pick(&OutputWhat::ALL, w.get_ref(), OutputWhat::as_str);
+                if what.is_none() {
+                    self.problem(
+                        w.span(),
+                        format!(
+                            "{label}: what = \"{}\" is not something Picket writes — use one of {}",
+                            w.get_ref(),
+                            words(&OutputWhat::ALL, OutputWhat::as_str)
+                        ),
+                    );
+                }
+                what
+            }
+            None => {
+                self.problem(
+                    o.span(),
+                    format!(
+                        "{label}: a jsonl output needs what = {} (what it writes)",
+                        words(&OutputWhat::ALL, OutputWhat::as_str)
+                    ),
+                );
+                None
+            }
+        };
+        let path = match &r.path {
+            Some(p) => {
+                let text = self.non_empty(&format!("{label}: path"), p);
+                let path = self.resolve(&text);
+                if !text.is_empty() {
+                    let key = normalise(&path);
+                    if let Some(other) = written.get(&key) {
+                        self.problem(
+                            p.span(),
+                            format!(
+                                "{label}: path \"{text}\" ({}) is already written by {other} — give \
+                                 each output its own file",
+                                path.display()
+                            ),
+                        );
+                    } else {
+                        written.insert(key, label.clone());
+                    }
+                }
+                path
+            }
+            None => {
+                self.problem(
+                    o.span(),
+                    format!("{label}: a jsonl output needs path = \"FILE\" (where it writes)"),
+                );
+                PathBuf::new()
+            }
+        };
+        OutputConfig::Jsonl {
             what: what.unwrap_or(OutputWhat::Alerts),
             path,
+        }
+    }
+
+    fn cot_output(&mut self, label: &str, o: &Spanned<RawOutput>) -> CotOutputConfig {
+        let r = o.get_ref();
+        for (key, span) in [
+            ("what", r.what.as_ref().map(|v| v.span())),
+            ("path", r.path.as_ref().map(|v| v.span())),
+        ] {
+            if let Some(span) = span {
+                self.problem(
+                    span,
+                    format!(
+                        "{label}: {key} applies to jsonl outputs — a cot output sends tracks and \
+                         alerts to its url; remove {key}"
+                    ),
+                );
+            }
+        }
+        let url = match &r.url {
+            Some(u) => match TakTarget::parse(u.get_ref()) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    self.problem(u.span(), format!("{label}: {e}"));
+                    None
+                }
+            },
+            None => {
+                self.problem(
+                    o.span(),
+                    format!(
+                        "{label}: a cot output needs url = \"tcp://HOST:PORT\" (a TAK server, \
+                         e.g. \"tcp://takserver:8087\"), \"tls://HOST:PORT\" (with ca, cert and \
+                         key) or \"udp://IP:PORT\" (a mesh, e.g. \"udp://239.2.3.1:6969\")"
+                    ),
+                );
+                None
+            }
+        };
+        let is_tls = matches!(url, Some(TakTarget::Tls { .. }));
+        let mut files = Vec::new();
+        for (key, v) in [("ca", &r.ca), ("cert", &r.cert), ("key", &r.key)] {
+            match v {
+                Some(v) if is_tls || url.is_none() => {
+                    let text = self.non_empty(&format!("{label}: {key}"), v);
+                    let path = self.resolve(&text);
+                    if !text.is_empty() && !path.is_file() {
+                        self.problem(
+                            v.span(),
+                            format!(
+                                "{label}: {key} = \"{text}\" ({}) is not a readable file — give the \
+                                 PEM file's path (relative to the config file's folder)",
+                                path.display()
+                            ),
+                        );
+                    }
+                    files.push(path);
+                }
+                Some(v) => self.problem(
+                    v.span(),
+                    format!(
+                        "{label}: {key} applies to tls:// urls only — remove it, or use \
+                         url = \"tls://HOST:PORT\""
+                    ),
+                ),
+                None if is_tls => self.problem(
+                    o.span(),
+                    format!(
+                        "{label}: a tls:// output needs {key} = \"FILE\" — ca (the TAK server's \
+                         certificate authority), cert and key (Picket's client certificate and \
+                         private key), PEM files"
+                    ),
+                ),
+                None => {}
+            }
+        }
+        let tls = match files.as_slice() {
+            [ca, cert, key] if is_tls => Some(TlsFiles {
+                ca: ca.clone(),
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        };
+        let update_period_s = r.update_period_s.as_ref().map(|v| {
+            let x = *v.get_ref();
+            if !(x.is_finite() && (0.1..=3600.0).contains(&x)) {
+                self.problem(
+                    v.span(),
+                    format!(
+                        "{label}: update_period_s = {x} must be between 0.1 and 3600 seconds — \
+                         tracks are sent at most once per period (default 1)"
+                    ),
+                );
+            }
+            x
+        });
+        let callsign = r.callsign.as_ref().map(|c| {
+            let text = self.non_empty(&format!("{label}: callsign"), c);
+            if text.chars().count() > 64 || text.chars().any(char::is_control) {
+                self.problem(
+                    c.span(),
+                    format!("{label}: callsign must be at most 64 printable characters"),
+                );
+            }
+            text
+        });
+        CotOutputConfig {
+            url: url.unwrap_or(TakTarget::Udp(SocketAddr::from(([127, 0, 0, 1], 6969)))),
+            tls,
+            update_period_s,
+            callsign,
         }
     }
 
@@ -2006,8 +2275,14 @@ sector = \"naco\"
             other => panic!("border should be a line, is {other:?}"),
         }
 
-        let outs: Vec<(OutputWhat, PathBuf)> =
-            c.outputs.iter().map(|o| (o.what, o.path.clone())).collect();
+        let outs: Vec<(OutputWhat, PathBuf)> = c
+            .outputs
+            .iter()
+            .filter_map(|o| match o {
+                OutputConfig::Jsonl { what, path } => Some((*what, path.clone())),
+                OutputConfig::Cot(_) => None,
+            })
+            .collect();
         assert_eq!(
             outs,
             [
@@ -2113,8 +2388,21 @@ path = \"/var/log/tracks.jsonl\"
             c.sensors[1].source,
             Source::File("/var/feeds/rid2.jsonl".into())
         );
-        assert_eq!(c.outputs[0].path, Path::new("/srv/site/out/alerts.jsonl"));
-        assert_eq!(c.outputs[1].path, Path::new("/var/log/tracks.jsonl"));
+        let paths: Vec<&Path> = c
+            .outputs
+            .iter()
+            .filter_map(|o| match o {
+                OutputConfig::Jsonl { path, .. } => Some(path.as_path()),
+                OutputConfig::Cot(_) => None,
+            })
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                Path::new("/srv/site/out/alerts.jsonl"),
+                Path::new("/var/log/tracks.jsonl")
+            ]
+        );
     }
 
     #[test]
@@ -2455,6 +2743,156 @@ max_raises_per_unit_per_minute = 6
         assert_problem(&udp, 9, "connects to a receiver's Beast output");
     }
 
+    const PATROL: &str = "[[unit]]\nid = \"patrol-7\"\nkind = \"moving\"\ncallsign = \"PATROL7\"\ntak_uid = \"ANDROID-77\"\nradius_m = 400.0\nstale_after_s = 30.0\n";
+
+    #[test]
+    fn tak_sa_comes_from_a_tak_server_or_a_mesh_and_maps_moving_units_by_uid_and_callsign() {
+        let text = format!(
+            "{BASE}[[sensor]]\nid = \"tak-sa\"\nkind = \"friendly\"\nformat = \"cot\"\nsource = \"tcp://takserver.local:8087\"\n\
+             [[sensor]]\nid = \"mesh\"\nkind = \"friendly\"\nformat = \"cot\"\nsource = \"udp://239.2.3.1:6969\"\n{PATROL}\
+             [[unit]]\nid = \"patrol-8\"\nkind = \"moving\"\ncallsign = \"PATROL8\"\nradius_m = 400.0\nstale_after_s = 30.0\n\
+             [[unit]]\nid = \"post\"\nkind = \"fixed\"\ncallsign = \"POST\"\ntak_uid = \"ANDROID-POST\"\ncenter = {{ lat_deg = 31.34, lon_deg = -109.95 }}\nradius_m = 300.0\n"
+        );
+        let c = ok(&text);
+        assert_eq!(c.sensors[0].format, InputFormat::Cot);
+        assert_eq!(
+            c.sensors[1].source,
+            Source::Udp("239.2.3.1:6969".parse().unwrap())
+        );
+        assert_eq!(
+            c.tak_uids,
+            [
+                (UnitId::from("patrol-7"), "ANDROID-77".to_string()),
+                (UnitId::from("post"), "ANDROID-POST".to_string())
+            ]
+        );
+        let m = c.tak_unit_mappings();
+        assert_eq!(m.len(), 2, "moving units only: {m:?}");
+        assert_eq!(
+            (
+                m[0].unit_id.0.as_str(),
+                m[0].uid.as_deref(),
+                m[0].callsign.as_deref()
+            ),
+            ("patrol-7", Some("ANDROID-77"), Some("PATROL7"))
+        );
+        assert_eq!(
+            (m[1].uid.as_deref(), m[1].callsign.as_deref()),
+            (None, Some("PATROL8"))
+        );
+    }
+
+    #[test]
+    fn tak_sa_is_friendly_over_tcp_or_udp_and_device_uids_are_unique() {
+        let listen = format!(
+            "{BASE}[[sensor]]\nid = \"s\"\nkind = \"friendly\"\nformat = \"cot\"\nsource = \"file:sa.xml\"\n"
+        );
+        assert_problem(&listen, 9, "TAK SA comes from a TAK server or a mesh");
+        let radar = format!(
+            "{BASE}[[sensor]]\nid = \"s\"\nkind = \"radar\"\nformat = \"cot\"\nsource = \"udp://0.0.0.0:6969\"\nposition = {{ lat_deg = 31.35, lon_deg = -109.95 }}\n"
+        );
+        assert_problem(&radar, 7, "use kind = \"friendly\"");
+        let twice = format!("{BASE}{PATROL}{}", PATROL.replace("patrol-7", "patrol-9"));
+        assert_problem(
+            &twice,
+            16,
+            "tak_uid \"ANDROID-77\" is already used on line 9",
+        );
+    }
+
+    #[test]
+    fn a_cot_output_sends_to_a_tak_url_with_its_settings() {
+        let text = format!(
+            "{BASE}[[output]]\nkind = \"cot\"\nurl = \"tcp://takserver.local:8087\"\nupdate_period_s = 2.0\ncallsign = \"PICKET NACO\"\n\
+             [[output]]\nkind = \"cot\"\nurl = \"udp://239.2.3.1:6969\"\n{PATROL}"
+        );
+        let c = ok(&text);
+        let OutputConfig::Cot(cot) = &c.outputs[0] else {
+            panic!("{:?}", c.outputs[0])
+        };
+        assert_eq!(cot.url.to_string(), "tcp://takserver.local:8087");
+        let t = cot.tak_output(&c);
+        assert_eq!(t.update_period, Duration::from_secs(2));
+        assert_eq!(t.callsign.as_deref(), Some("PICKET NACO"));
+        assert_eq!(
+            t.device_uids, c.tak_uids,
+            "alerts can chat to units' devices"
+        );
+        assert!(
+            matches!(&c.outputs[1], OutputConfig::Cot(u) if u.url.to_string() == "udp://239.2.3.1:6969" && u.update_period_s.is_none())
+        );
+        assert!(
+            c.summary().contains("cot → tcp://takserver.local:8087"),
+            "{}",
+            c.summary()
+        );
+    }
+
+    #[test]
+    fn a_tls_cot_output_needs_its_three_existing_pem_files_and_others_take_none() {
+        let dir = scratch_dir("tak-tls");
+        for f in ["ca.pem", "picket.pem", "picket.key"] {
+            std::fs::write(dir.join(f), "-----BEGIN CERTIFICATE-----\n").unwrap();
+        }
+        let file = dir.join("site.toml");
+        let text = format!(
+            "{BASE}[[output]]\nkind = \"cot\"\nurl = \"tls://takserver:8089\"\nca = \"ca.pem\"\ncert = \"picket.pem\"\nkey = \"picket.key\"\n"
+        );
+        let c = parse(&text, &file).unwrap_or_else(|e| panic!("{e}"));
+        let OutputConfig::Cot(cot) = &c.outputs[0] else {
+            panic!()
+        };
+        assert_eq!(
+            cot.tls,
+            Some(TlsFiles {
+                ca: dir.join("ca.pem"),
+                cert: dir.join("picket.pem"),
+                key: dir.join("picket.key")
+            })
+        );
+        let missing_key = text.replace("key = \"picket.key\"\n", "");
+        assert_problem(&missing_key, 5, "a tls:// output needs key = \"FILE\"");
+        let absent = text.replace("picket.key", "nowhere.key");
+        assert_problem(&absent, 10, "key = \"nowhere.key\"");
+        let tcp = text.replace("tls://takserver:8089", "tcp://takserver:8087");
+        assert_problem(&tcp, 8, "ca applies to tls:// urls only");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn cot_and_jsonl_outputs_refuse_each_others_keys_and_bad_urls() {
+        assert_problem(
+            &format!("{BASE}[[output]]\nkind = \"cot\"\nurl = \"takserver:8087\"\n"),
+            7,
+            "output 1: TAK url `takserver:8087` has no scheme",
+        );
+        assert_problem(
+            &format!("{BASE}[[output]]\nkind = \"cot\"\n"),
+            5,
+            "a cot output needs url",
+        );
+        assert_problem(
+            &format!("{BASE}[[output]]\nkind = \"cot\"\nurl = \"udp://239.2.3.1:6969\"\npath = \"x.jsonl\"\n"),
+            8,
+            "path applies to jsonl outputs",
+        );
+        assert_problem(
+            &format!("{BASE}[[output]]\nkind = \"cot\"\nurl = \"udp://239.2.3.1:6969\"\nupdate_period_s = 0.01\n"),
+            8,
+            "update_period_s = 0.01 must be between 0.1 and 3600",
+        );
+        assert_problem(
+            &format!("{BASE}[[output]]\nkind = \"jsonl\"\nwhat = \"alerts\"\npath = \"a.jsonl\"\nurl = \"udp://1.2.3.4:1\"\n"),
+            9,
+            "url applies to kind = \"cot\" outputs only",
+        );
+        assert_problem(
+            &format!("{BASE}[[output]]\nkind = \"jsonl\"\nwhat = \"alerts\"\n"),
+            5,
+            "a jsonl output needs path",
+        );
+    }
+
     #[test]
     fn sapient_must_listen_and_json_lines_may_not() {
         let sapient_udp = format!(
@@ -2545,7 +2983,7 @@ max_raises_per_unit_per_minute = 6
         assert_problem(
             &text,
             8,
-            "format = \"nmea\" is not an input format — use one of \"jsonl\", \"sapient\", \"asterix\", \"beast\"",
+            "format = \"nmea\" is not an input format — use one of \"jsonl\", \"sapient\", \"asterix\", \"beast\", \"cot\"",
         );
         let unit = format!("{BASE}[[unit]]\nid = \"u\"\nkind = \"mobile\"\n");
         assert_problem(
@@ -2560,11 +2998,11 @@ max_raises_per_unit_per_minute = 6
             "is not a zone kind — use one of \"border\", \"restricted\"",
         );
         let out =
-            format!("{BASE}[[output]]\nkind = \"cot\"\nwhat = \"everything\"\npath = \"a\"\n");
+            format!("{BASE}[[output]]\nkind = \"mqtt\"\nwhat = \"everything\"\npath = \"a\"\n");
         assert_problem(
             &out,
             6,
-            "output 1: kind = \"cot\" is not an output kind — use one of \"jsonl\"",
+            "output 1: kind = \"mqtt\" is not an output kind — use one of \"jsonl\", \"cot\"",
         );
         assert_problem(&out, 7, "use one of \"alerts\", \"tracks\"");
     }

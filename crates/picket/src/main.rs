@@ -51,6 +51,29 @@ fn parse_lat_lon(s: &str) -> Result<(f64, f64), String> {
     }
 }
 
+fn parse_tak(s: &str) -> Result<picket_outputs::TakTarget, String> {
+    picket_outputs::TakTarget::parse(s).map_err(|e| e.to_string())
+}
+
+/// `--tak` and its certificate options as a TAK output (certificates loaded now).
+fn tak_output(
+    target: Option<picket_outputs::TakTarget>,
+    ca: Option<PathBuf>,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+) -> Result<Option<picket_outputs::TakOutput>> {
+    let Some(target) = target else {
+        return Ok(None);
+    };
+    let mut c = picket_outputs::TakOutputConfig::new(target);
+    c.tls = match (ca, cert, key) {
+        (Some(ca), Some(cert), Some(key)) => Some(picket_outputs::TlsFiles { ca, cert, key }),
+        (None, None, None) => None,
+        _ => anyhow::bail!("--tak-ca, --tak-cert and --tak-key go together (all three PEM files)"),
+    };
+    Ok(Some(picket_outputs::TakOutput::new(c).context("--tak")?))
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Run the built-in border scenario through the whole pipeline and serve the console.
@@ -82,6 +105,20 @@ enum Cmd {
         /// Data time of the scenario's start, RFC 3339 (default: now, to the second).
         #[arg(long, value_name = "TIME")]
         start: Option<String>,
+        /// Also stream the demo's tracks and alerts to a TAK server or device:
+        /// tcp://HOST:PORT, tls://HOST:PORT (with --tak-ca, --tak-cert, --tak-key) or
+        /// udp://IP:PORT (a mesh, e.g. udp://239.2.3.1:6969).
+        #[arg(long, value_name = "URL", value_parser = parse_tak)]
+        tak: Option<picket_outputs::TakTarget>,
+        /// PEM file of the CA the TAK server's certificate chains to (tls:// only).
+        #[arg(long, value_name = "FILE", requires = "tak")]
+        tak_ca: Option<PathBuf>,
+        /// PEM file of Picket's client certificate for the TAK server (tls:// only).
+        #[arg(long, value_name = "FILE", requires = "tak")]
+        tak_cert: Option<PathBuf>,
+        /// PEM file of Picket's private key for the TAK server (tls:// only).
+        #[arg(long, value_name = "FILE", requires = "tak")]
+        tak_key: Option<PathBuf>,
     },
     /// Run a site from its config file with live inputs, until Ctrl-C.
     Run {
@@ -231,7 +268,12 @@ fn run(cli: Cli) -> Result<()> {
             seed,
             web_root,
             start,
+            tak,
+            tak_ca,
+            tak_cert,
+            tak_key,
         } => runtime()?.block_on(wiring::demo(wiring::DemoArgs {
+            tak: tak_output(tak, tak_ca, tak_cert, tak_key)?,
             start: start
                 .map(|s| picket_core::Timestamp::parse_rfc3339(&s))
                 .transpose()

@@ -1,6 +1,6 @@
 //! Wiring: site model from the scenario or the config, the store, the pipeline, the API.
 
-use crate::config::{self, OutputWhat, SiteConfig};
+use crate::config::{self, OutputConfig, OutputWhat, SiteConfig};
 use crate::Speed;
 use anyhow::{bail, Context, Result};
 use picket_core::{Principal, Role, SensorId, Timestamp};
@@ -25,6 +25,8 @@ pub(crate) struct DemoArgs {
     pub seed: u64,
     pub web_root: Option<PathBuf>,
     pub start: Option<Timestamp>,
+    /// `--tak`: also stream to a TAK server or device.
+    pub tak: Option<picket_outputs::TakOutput>,
 }
 
 /// Token checks and audit over a second connection to the store file.
@@ -200,9 +202,13 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
     let token = store
         .issue_token("demo-admin", Role::Admin, &["*".to_string()])
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The ADS-B receiver speaks Beast (real Mode S frames through the Beast decoder); the other
+    // sensors speak the JSON-lines observation format until their codecs take over.
+    let adsb = SensorId("adsb-1".into());
     let lines: Vec<PlaybackLine> = scenario
         .feed
         .iter()
+        .filter(|f| f.sensor_id != adsb)
         .map(|f| PlaybackLine {
             sensor_id: f.sensor_id.clone(),
             line: f.line.clone(),
@@ -215,7 +221,21 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
             pace: pace(args.speed),
         },
     );
+    config.playback_frames = scenario
+        .beast
+        .iter()
+        .map(|f| picket_pipeline::PlaybackFrame {
+            sensor_id: f.sensor_id.clone(),
+            received: f.time,
+            bytes: f.bytes.clone(),
+        })
+        .collect();
+    config.frame_decoders = vec![(adsb, Arc::new(picket_inputs::BeastPlayback))];
     config.outputs = outputs(args.alerts_out, args.tracks_out);
+    if let Some(tak) = args.tak {
+        println!("Streaming tracks and alerts to TAK at {}", tak.target());
+        config.outputs.push(OutputSink::Adapter(Arc::new(tak)));
+    }
     let shutdown = shutdown_on_ctrl_c();
     let wall = Instant::now();
     let mut pipeline = picket_pipeline::start(config, Box::new(store), shutdown.clone())?;
@@ -301,7 +321,7 @@ fn pipeline_config(
     feed: Feed,
     alerts: Option<PathBuf>,
     tracks: Option<PathBuf>,
-) -> PipelineConfig {
+) -> Result<PipelineConfig> {
     let mut c = PipelineConfig::new(site_model(site), feed);
     let t = &site.tracker;
     let tc = &mut c.tracker;
@@ -349,17 +369,22 @@ fn pipeline_config(
     if let Some(v) = a.max_raises_per_unit_per_minute {
         ac.max_raises_per_unit_per_minute = v;
     }
-    let mut outs: Vec<OutputSink> = site
-        .outputs
-        .iter()
-        .map(|o| match o.what {
-            OutputWhat::Alerts => OutputSink::AlertsJsonl(o.path.clone()),
-            OutputWhat::Tracks => OutputSink::TracksJsonl(o.path.clone()),
-        })
-        .collect();
+    let mut outs = Vec::new();
+    for o in &site.outputs {
+        outs.push(match o {
+            OutputConfig::Jsonl { what, path } => match what {
+                OutputWhat::Alerts => OutputSink::AlertsJsonl(path.clone()),
+                OutputWhat::Tracks => OutputSink::TracksJsonl(path.clone()),
+            },
+            OutputConfig::Cot(cot) => OutputSink::Adapter(Arc::new(
+                picket_outputs::TakOutput::new(cot.tak_output(site))
+                    .with_context(|| format!("TAK output {}", cot.url))?,
+            )),
+        });
+    }
     outs.extend(outputs(alerts, tracks));
     c.outputs = outs;
-    c
+    Ok(c)
 }
 
 /// First start of a store: create the admin credential and print it once.
@@ -393,6 +418,15 @@ fn node_uuid(site: &SiteConfig, sensor: &SensorId) -> String {
     )
 }
 
+/// Officers' TAK SA in, mapped to the site's moving units.
+fn tak_sa(site: &SiteConfig, source: picket_inputs::TakSaSource) -> picket_inputs::TakSaInput {
+    picket_inputs::TakSaInput {
+        source,
+        units: site.tak_unit_mappings(),
+        fallback_hae_m: site.origin.alt_hae_m,
+    }
+}
+
 fn sources(site: &SiteConfig) -> Vec<(SensorId, Source)> {
     site.sensors
         .iter()
@@ -401,10 +435,16 @@ fn sources(site: &SiteConfig) -> Vec<(SensorId, Source)> {
                 config::Source::Udp(a) if s.format == config::InputFormat::Asterix => {
                     Source::Adapter(Arc::new(picket_inputs::AsterixUdp { listen: *a }))
                 }
+                config::Source::Udp(a) if s.format == config::InputFormat::Cot => {
+                    Source::Adapter(Arc::new(tak_sa(site, picket_inputs::TakSaSource::Udp(*a))))
+                }
                 config::Source::Udp(a) => Source::Udp(*a),
                 config::Source::Tcp(a) if s.format == config::InputFormat::Beast => {
                     Source::Adapter(Arc::new(picket_inputs::BeastTcp { addr: a.clone() }))
                 }
+                config::Source::Tcp(a) if s.format == config::InputFormat::Cot => Source::Adapter(
+                    Arc::new(tak_sa(site, picket_inputs::TakSaSource::Tcp(a.clone()))),
+                ),
                 config::Source::Tcp(a) => Source::Tcp(a.clone()),
                 config::Source::File(p) => Source::File(p.clone()),
                 // Validation guarantees tcp-listen only for SAPIENT.
@@ -428,7 +468,7 @@ pub(crate) async fn run_site(
 ) -> Result<()> {
     let mut store = open_store(&site.store_path)?;
     let admin = first_start_admin(&mut store)?;
-    let config = pipeline_config(&site, Feed::Live(sources(&site)), alerts, tracks);
+    let config = pipeline_config(&site, Feed::Live(sources(&site)), alerts, tracks)?;
     let shutdown = shutdown_on_ctrl_c();
     let pipeline = picket_pipeline::start(config, Box::new(store), shutdown.clone())?;
     println!(
@@ -524,7 +564,7 @@ pub(crate) async fn replay(
         },
         alerts,
         tracks,
-    );
+    )?;
     let store: Box<dyn Store> = match store {
         Some(p) => Box::new(open_store(&p)?),
         None => Box::new(SqliteStore::open_in_memory().map_err(|e| anyhow::anyhow!("{e}"))?),

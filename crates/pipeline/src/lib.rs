@@ -16,7 +16,10 @@ pub mod metrics;
 mod stages;
 pub mod state;
 
-pub use inputs::{AdapterContext, InputSink, LiveAdapter, Pace, PlaybackLine, Source};
+pub use inputs::{
+    AdapterContext, FrameDecoder, FrameDecoderFactory, InputSink, LiveAdapter, Pace, PlaybackFrame,
+    PlaybackLine, Source,
+};
 pub use metrics::Metrics;
 pub use picket_assess::AlertError;
 pub use stages::{AckError, Command};
@@ -96,6 +99,10 @@ pub struct PipelineConfig {
     pub reorder_window_s: f64,
     /// Capacity of each bounded channel between stages.
     pub channel_capacity: usize,
+    /// Playback only: recorded binary frames, merged with the lines by time.
+    pub playback_frames: Vec<PlaybackFrame>,
+    /// Playback only: the decoder of each sensor whose recording is binary frames.
+    pub frame_decoders: Vec<(picket_core::SensorId, Arc<dyn FrameDecoderFactory>)>,
 }
 
 impl PipelineConfig {
@@ -110,6 +117,8 @@ impl PipelineConfig {
             step_period_s: 0.5,
             reorder_window_s: 1.0,
             channel_capacity: 1024,
+            playback_frames: Vec::new(),
+            frame_decoders: Vec::new(),
         }
     }
 }
@@ -264,9 +273,26 @@ pub fn start(
         }
         Feed::Playback { lines, pace } => {
             let decoders = config.site.sensors.iter().map(|s| decoder(&s.id)).collect();
+            let frame_decoders = config
+                .frame_decoders
+                .iter()
+                .filter_map(|(id, factory)| {
+                    let info = config.site.sensors.iter().find(|s| &s.id == id)?;
+                    let sink = inputs::InputSink::new(
+                        ingest_tx.clone(),
+                        id.clone(),
+                        state.clone(),
+                        metrics.clone(),
+                        events.clone(),
+                    );
+                    Some((id.clone(), factory.make(info), sink))
+                })
+                .collect();
             tasks.push(tokio::spawn(inputs::run_playback(
                 decoders,
                 lines.clone(),
+                config.playback_frames.clone(),
+                frame_decoders,
                 *pace,
                 ingest_tx.clone(),
                 shutdown.clone(),

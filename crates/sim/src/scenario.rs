@@ -27,6 +27,17 @@ pub struct FeedLine {
     pub line: String,
 }
 
+/// One binary frame a scenario sensor sends, at the time it is received.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeedFrame {
+    /// When it is received (data time).
+    pub time: Timestamp,
+    /// Which sensor receives it.
+    pub sensor_id: SensorId,
+    /// The frame in the sensor's wire format (`adsb-1`: Beast binary, as on TCP port 30005).
+    pub bytes: Vec<u8>,
+}
+
 /// A sensor of the scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimSensor {
@@ -113,8 +124,11 @@ pub struct Scenario {
     pub zones: Vec<Zone>,
     /// Sensors.
     pub sensors: Vec<SimSensor>,
-    /// Everything the sensors send, in time order.
+    /// Everything the sensors send, in time order, in the JSON-lines observation format.
     pub feed: Vec<FeedLine>,
+    /// The ADS-B receiver's output as real Beast frames (Mode S DF17), in time order. It
+    /// carries the same reports as `adsb-1`'s lines in `feed`; a consumer uses one or the other.
+    pub beast: Vec<FeedFrame>,
     /// Ground truth of every object.
     pub truth: Vec<TruthObject>,
     /// Ground truth of each moving unit.
@@ -364,6 +378,7 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
     }
     let mut patrol_truth = Vec::new();
     let mut feed: Vec<FeedLine> = Vec::new();
+    let mut beast: Vec<FeedFrame> = Vec::new();
     let mut striker_alive = true;
     // Fixed radar reflector (a water tank) 1.6 km north: static clutter the tracker must live with.
     let reflector = e(800.0, 1_600.0, 12.0);
@@ -490,6 +505,7 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
         }
         if k % 10 == 2 {
             adsb(&frame, now, &visible, &mut rng, &mut feed);
+            adsb_beast(&frame, start, now, k, &visible, &mut beast);
         }
         if k % 20 == 3 {
             let n = Normal::new(0.0, 3.0).expect("valid sigma");
@@ -525,6 +541,7 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
         zones,
         sensors: sim_sensors,
         feed,
+        beast,
         truth,
         unit_truth: vec![(UnitId("patrol-7".into()), patrol_truth)],
     }
@@ -719,6 +736,58 @@ fn adsb(
     }
 }
 
+/// The helicopter's transponder as the ADS-B receiver hears it: DF17 airborne positions
+/// alternating even/odd CPR, velocity, and identification every 5 s, in Beast frames whose
+/// 12 MHz counter runs from the scenario's start.
+fn adsb_beast(
+    frame: &LocalFrame,
+    start: Timestamp,
+    now: Timestamp,
+    step: usize,
+    visible: &[(usize, Visible)],
+    out: &mut Vec<FeedFrame>,
+) {
+    use picket_modes::{adsb, cpr, encode, BeastFrame, BeastKind};
+    const FT_PER_M: f64 = 3.280_84;
+    const KT_PER_MPS: f64 = 1.943_844;
+    let ticks = (now.seconds_since(start).max(0.0) * 12e6) as u64;
+    let second = step / 10;
+    for (_, v) in visible {
+        let Some(icao) = v.icao else { continue };
+        let geo = frame.to_geo(&v.state.pos);
+        let mut mes = Vec::new();
+        if let Some(me) = adsb::encode_airborne_position_me(
+            cpr::encode_airborne(geo.lat_deg, geo.lon_deg, second % 2 == 1),
+            (geo.alt_hae_m * FT_PER_M).round() as i32,
+        ) {
+            mes.push(me);
+        }
+        mes.push(adsb::encode_velocity_me(
+            v.state.vel[0] * KT_PER_MPS,
+            v.state.vel[1] * KT_PER_MPS,
+            (v.state.vel[2] * FT_PER_M * 60.0).round() as i32,
+        ));
+        if second.is_multiple_of(5) {
+            // Category set A, 7: rotorcraft.
+            mes.push(adsb::encode_identification_me(7, v.callsign.unwrap_or("")));
+        }
+        for (i, me) in mes.into_iter().enumerate() {
+            let data = encode::df17(icao, 5, me);
+            // Transmissions of one second are spread a few milliseconds apart.
+            let t = ticks + i as u64 * 60_000;
+            if let Some(f) = BeastFrame::new(BeastKind::ModeSLong, t, 200, &data) {
+                let mut bytes = Vec::new();
+                f.encode(&mut bytes);
+                out.push(FeedFrame {
+                    time: now.plus_secs_f64(i as f64 * 0.005),
+                    sensor_id: SensorId("adsb-1".into()),
+                    bytes,
+                });
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -802,5 +871,44 @@ mod tests {
                 assert!(d > 1_900.0, "{} at {d} m", u.id);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod beast_tests {
+    use super::*;
+
+    #[test]
+    fn the_helicopter_is_heard_in_beast_frames_that_decode_to_its_track() {
+        let s = naco(Timestamp::parse_rfc3339("2026-11-26T12:00:00Z").unwrap(), 7);
+        assert!(s.beast.len() > 300, "{} frames", s.beast.len());
+        assert!(
+            s.beast.windows(2).all(|w| w[0].time <= w[1].time),
+            "time ordered"
+        );
+        let heli = s.truth.iter().find(|t| t.name == "helicopter").unwrap();
+        let mut decoder = picket_modes::Decoder::new(picket_modes::TrackerConfig::default());
+        let (mut positions, mut callsign) = (0, None);
+        for f in &s.beast {
+            for frame in picket_modes::framing::beast::frames(&f.bytes) {
+                let frame = frame.expect("a clean frame");
+                let d = decoder.decode(frame.data(), Some(f.time.as_secs_f64()));
+                let m = d.message.expect("CRC-valid DF17");
+                assert_eq!(m.address, 0xA8F2C1);
+                if let Some(cs) = format!("{m:?}").split("Callsign(\"").nth(1) {
+                    callsign = cs.split('"').next().map(str::to_string);
+                }
+                if let Some(fix) = d.fix {
+                    let truth = heli.at(f.time).expect("heard while flying").position_enu;
+                    let p = s
+                        .frame
+                        .to_enu(&GeoPoint::new(fix.lat_deg, fix.lon_deg, truth.up_m));
+                    assert!(p.horizontal_distance_m(&truth) < 15.0, "{p:?} vs {truth:?}");
+                    positions += 1;
+                }
+            }
+        }
+        assert!(positions > 100, "{positions} positions");
+        assert_eq!(callsign.as_deref(), Some("CBP21"));
     }
 }

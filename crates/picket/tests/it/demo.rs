@@ -129,6 +129,18 @@ fn check_seed(seed: u64) {
             );
         }
     }
+    // The helicopter came in as real Beast frames: its track carries the ICAO address and the
+    // callsign decoded from Mode S, and is classed as a manned aircraft.
+    let tracks = std::fs::read_to_string(dir.join("tracks.jsonl")).unwrap();
+    let heli = tracks
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|t| t["identity"]["icao"] == 0xA8F2C1)
+        .expect("a track identified by the helicopter's ICAO address");
+    assert_eq!(heli["callsign"], "CBP21", "{heli}");
+    assert_eq!(heli["class"], "manned_aircraft", "{heli}");
+    assert!(heli["sensors"].to_string().contains("adsb-1"), "{heli}");
+
     // Nothing else either: every alert is about one of the two hostile drones.
     for a in &raised {
         let c = culprit(&s, a).map(|c| c.0);
