@@ -6,11 +6,13 @@
 
 mod asterix;
 mod beast;
+mod remoteid;
 mod sapient;
 mod tak;
 
 pub use asterix::AsterixUdp;
 pub use beast::{BeastPlayback, BeastTcp};
+pub use remoteid::RemoteIdPlayback;
 pub use sapient::SapientServer;
 pub use tak::{TakSaInput, TakSaSource, TakUnitMapping};
 

@@ -202,13 +202,20 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
     let token = store
         .issue_token("demo-admin", Role::Admin, &["*".to_string()])
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    // The ADS-B receiver speaks Beast (real Mode S frames through the Beast decoder); the other
-    // sensors speak the JSON-lines observation format until their codecs take over.
+    // The ADS-B receiver speaks Beast and the Remote ID receivers hand over radiotap Wi-Fi
+    // beacons, decoded by the real codecs; the other sensors speak the JSON-lines observation
+    // format until their codecs take over.
     let adsb = SensorId("adsb-1".into());
+    let rid: Vec<SensorId> = scenario
+        .sensors
+        .iter()
+        .filter(|x| x.kind == "remote_id")
+        .map(|x| x.id.clone())
+        .collect();
     let lines: Vec<PlaybackLine> = scenario
         .feed
         .iter()
-        .filter(|f| f.sensor_id != adsb)
+        .filter(|f| f.sensor_id != adsb && !rid.contains(&f.sensor_id))
         .map(|f| PlaybackLine {
             sensor_id: f.sensor_id.clone(),
             line: f.line.clone(),
@@ -221,16 +228,27 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
             pace: pace(args.speed),
         },
     );
-    config.playback_frames = scenario
+    let mut frames: Vec<picket_pipeline::PlaybackFrame> = scenario
         .beast
         .iter()
+        .chain(&scenario.remote_id)
         .map(|f| picket_pipeline::PlaybackFrame {
             sensor_id: f.sensor_id.clone(),
             received: f.time,
             bytes: f.bytes.clone(),
         })
         .collect();
-    config.frame_decoders = vec![(adsb, Arc::new(picket_inputs::BeastPlayback))];
+    frames.sort_by_key(|f| f.received);
+    config.playback_frames = frames;
+    config.frame_decoders = vec![(
+        adsb,
+        Arc::new(picket_inputs::BeastPlayback) as Arc<dyn picket_pipeline::FrameDecoderFactory>,
+    )];
+    for id in rid {
+        config
+            .frame_decoders
+            .push((id, Arc::new(picket_inputs::RemoteIdPlayback)));
+    }
     config.outputs = outputs(args.alerts_out, args.tracks_out);
     if let Some(tak) = args.tak {
         println!("Streaming tracks and alerts to TAK at {}", tak.target());

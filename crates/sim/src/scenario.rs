@@ -129,6 +129,10 @@ pub struct Scenario {
     /// The ADS-B receiver's output as real Beast frames (Mode S DF17), in time order. It
     /// carries the same reports as `adsb-1`'s lines in `feed`; a consumer uses one or the other.
     pub beast: Vec<FeedFrame>,
+    /// The Remote ID receivers' captures as real frames: radiotap + 802.11 beacons carrying
+    /// the ASTM F3411 vendor element with a Message Pack (Basic ID, Location, System). The
+    /// same broadcasts as the receivers' lines in `feed`.
+    pub remote_id: Vec<FeedFrame>,
     /// Ground truth of every object.
     pub truth: Vec<TruthObject>,
     /// Ground truth of each moving unit.
@@ -379,6 +383,7 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
     let mut patrol_truth = Vec::new();
     let mut feed: Vec<FeedLine> = Vec::new();
     let mut beast: Vec<FeedFrame> = Vec::new();
+    let mut rid_frames: Vec<FeedFrame> = Vec::new();
     let mut striker_alive = true;
     // Fixed radar reflector (a water tank) 1.6 km north: static clutter the tracker must live with.
     let reflector = e(800.0, 1_600.0, 12.0);
@@ -501,7 +506,15 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
             );
         }
         if k % 10 == 5 {
-            remote_id(&frame, &sensors, now, &visible, &mut rng, &mut feed);
+            remote_id(
+                &frame,
+                &sensors,
+                now,
+                &visible,
+                &mut rng,
+                &mut feed,
+                &mut rid_frames,
+            );
         }
         if k % 10 == 2 {
             adsb(&frame, now, &visible, &mut rng, &mut feed);
@@ -542,6 +555,7 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
         sensors: sim_sensors,
         feed,
         beast,
+        remote_id: rid_frames,
         truth,
         unit_truth: vec![(UnitId("patrol-7".into()), patrol_truth)],
     }
@@ -665,6 +679,7 @@ fn remote_id(
     visible: &[(usize, Visible)],
     rng: &mut ChaCha8Rng,
     feed: &mut Vec<FeedLine>,
+    frames: &mut Vec<FeedFrame>,
 ) {
     let gnss = Normal::new(0.0, 2.0).expect("valid sigma");
     for (_, v) in visible {
@@ -682,6 +697,20 @@ fn remote_id(
                 continue;
             }
             let rssi = -40.0 - 20.0 * (d / 10.0).max(1.0).log10() + rng.random_range(-3.0..3.0);
+            let broadcast = RidBroadcast {
+                serial,
+                position: frame.to_geo(&reported),
+                velocity_enu_mps: v.state.vel,
+                operator: v.operator.map(|o| frame.to_geo(&o)),
+                height_m: v.state.pos.up_m,
+            };
+            if let Some(bytes) = rid_beacon(&broadcast, now, rssi) {
+                frames.push(FeedFrame {
+                    time: now,
+                    sensor_id: id.clone(),
+                    bytes,
+                });
+            }
             push_observation(
                 feed,
                 Observation {
@@ -734,6 +763,102 @@ fn adsb(
             },
         );
     }
+}
+
+/// What one Remote ID broadcast says.
+struct RidBroadcast<'a> {
+    serial: &'a str,
+    position: GeoPoint,
+    velocity_enu_mps: [f64; 3],
+    operator: Option<GeoPoint>,
+    height_m: f64,
+}
+
+/// A Wi-Fi beacon as a monitor-mode receiver captures it: a radiotap header (antenna signal),
+/// an 802.11 beacon from a MAC derived from the serial, and the ASTM F3411 vendor element
+/// with a Message Pack of Basic ID, Location/Vector and System.
+fn rid_beacon(b: &RidBroadcast, now: Timestamp, rssi_dbm: f64) -> Option<Vec<u8>> {
+    use picket_remoteid::fields::Text;
+    use picket_remoteid::message::{
+        BasicId, ClassificationType, HeightType, HorizontalAccuracy, IdType, Location, Message,
+        MessagePack, OperationalStatus, OperatorLocationType, SpeedAccuracy, System, UaType,
+        VerticalAccuracy,
+    };
+    let speed = b.velocity_enu_mps[0].hypot(b.velocity_enu_mps[1]);
+    let direction = (b.velocity_enu_mps[0]
+        .atan2(b.velocity_enu_mps[1])
+        .to_degrees()
+        + 360.0)
+        % 360.0;
+    let tenths_past_hour = (now.as_micros().rem_euclid(3_600_000_000) / 100_000) as f64 / 10.0;
+    let pack = MessagePack {
+        protocol_version: 2,
+        messages: vec![
+            Message::BasicId(BasicId {
+                protocol_version: 2,
+                id_type: IdType::SerialNumber,
+                ua_type: UaType::HelicopterOrMultirotor,
+                uas_id: Text::new(b.serial),
+            }),
+            Message::Location(Location {
+                protocol_version: 2,
+                status: OperationalStatus::Airborne,
+                height_type: HeightType::AboveTakeoff,
+                direction_deg: Some(direction),
+                speed_horizontal_mps: Some(speed),
+                speed_vertical_mps: Some(b.velocity_enu_mps[2]),
+                lat: Some(b.position.lat_deg),
+                lon: Some(b.position.lon_deg),
+                alt_baro_m: None,
+                alt_geo_m: Some(b.position.alt_hae_m),
+                height_m: Some(b.height_m),
+                horizontal_accuracy: HorizontalAccuracy::from_bound_m(Some(10.0)),
+                vertical_accuracy: VerticalAccuracy::from_bound_m(Some(25.0)),
+                baro_accuracy: VerticalAccuracy(0),
+                speed_accuracy: SpeedAccuracy::from_bound_mps(Some(1.0)),
+                timestamp_s: Some(tenths_past_hour),
+                timestamp_accuracy_s: Some(0.1),
+            }),
+            Message::System(System {
+                protocol_version: 2,
+                operator_location_type: OperatorLocationType::from_code(1),
+                classification_type: ClassificationType::from_code(0),
+                operator_lat: b.operator.map(|o| o.lat_deg),
+                operator_lon: b.operator.map(|o| o.lon_deg),
+                area_count: 1,
+                area_radius_m: 0.0,
+                area_ceiling_m: None,
+                area_floor_m: None,
+                category_eu: picket_remoteid::message::CategoryEu::from_code(0),
+                class_eu: picket_remoteid::message::ClassEu::from_code(0),
+                operator_alt_geo_m: b.operator.map(|o| o.alt_hae_m),
+                timestamp: Some(now),
+            }),
+        ],
+    };
+    let counter = (now.as_micros() / 1_000_000) as u8;
+    let ie = picket_remoteid::transport::encode_wifi_vendor_element(counter, &pack).ok()?;
+    // A locally administered MAC derived from the serial (real modules randomise theirs).
+    let mut mac = [0x02u8, 0, 0, 0, 0, 0];
+    for (i, c) in b.serial.bytes().enumerate() {
+        mac[1 + i % 5] ^= c.wrapping_mul(31).wrapping_add(i as u8);
+    }
+    let mut f = Vec::with_capacity(64 + ie.len());
+    // Radiotap: version 0, header length 9, present = antenna signal (bit 5), dBm.
+    f.extend_from_slice(&[0, 0, 9, 0, 0x20, 0, 0, 0]);
+    f.push(rssi_dbm.round().clamp(-127.0, 0.0) as i8 as u8);
+    // 802.11 beacon: frame control, duration, DA broadcast, SA, BSSID, sequence.
+    f.extend_from_slice(&[0x80, 0x00, 0, 0]);
+    f.extend_from_slice(&[0xff; 6]);
+    f.extend_from_slice(&mac);
+    f.extend_from_slice(&mac);
+    f.extend_from_slice(&[0, 0]);
+    // Fixed parameters: timestamp, beacon interval 100 TU, capabilities; then an empty SSID.
+    f.extend_from_slice(&(now.as_micros() as u64).to_le_bytes());
+    f.extend_from_slice(&[0x64, 0x00, 0x01, 0x04]);
+    f.extend_from_slice(&[0, 0]);
+    f.extend_from_slice(&ie);
+    Some(f)
 }
 
 /// The helicopter's transponder as the ADS-B receiver hears it: DF17 airborne positions
@@ -910,5 +1035,48 @@ mod beast_tests {
         }
         assert!(positions > 100, "{positions} positions");
         assert_eq!(callsign.as_deref(), Some("CBP21"));
+    }
+}
+
+#[cfg(test)]
+mod remote_id_tests {
+    use super::*;
+
+    #[test]
+    fn remote_id_beacons_decode_to_the_serials_positions_and_pilots() {
+        let s = naco(Timestamp::parse_rfc3339("2026-11-26T12:00:00Z").unwrap(), 7);
+        assert!(s.remote_id.len() > 300, "{} frames", s.remote_id.len());
+        let lines = s
+            .feed
+            .iter()
+            .filter(|f| f.sensor_id.0.starts_with("rid-"))
+            .count();
+        assert_eq!(s.remote_id.len(), lines, "one beacon per broadcast heard");
+        let chaser = s.truth.iter().find(|t| t.name == "rid-chaser").unwrap();
+        let mut builder = picket_remoteid::capture::RecordBuilder::new();
+        let mut seen_chaser = 0;
+        for (n, f) in s.remote_id.iter().enumerate() {
+            let d = picket_remoteid::decode_frame(picket_pcap::LinkType::RADIOTAP, &f.bytes)
+                .expect("a well-formed radiotap frame");
+            let mut recs = Vec::new();
+            builder.records(n as u64 + 1, Some(f.time), &d, &mut recs);
+            assert!(recs
+                .iter()
+                .all(|r| r.quarantine.is_none() && r.rssi_dbm.is_some()));
+            let ctx = picket_remoteid::ObservationContext::new(f.sensor_id.clone());
+            for o in picket_remoteid::to_observations(&recs, &ctx) {
+                if o.identity == Some(picket_core::Identity::RemoteId("1581F5BKD2353005Q2".into()))
+                {
+                    let Measurement::Position { position, .. } = o.measurement else {
+                        panic!("a position")
+                    };
+                    let truth = chaser.at(o.time).unwrap().position_enu;
+                    assert!(s.frame.to_enu(&position).horizontal_distance_m(&truth) < 15.0);
+                    assert!(o.side.operator_position.is_some());
+                    seen_chaser += 1;
+                }
+            }
+        }
+        assert!(seen_chaser > 100, "{seen_chaser}");
     }
 }

@@ -141,6 +141,23 @@ fn check_seed(seed: u64) {
     assert_eq!(heli["class"], "manned_aircraft", "{heli}");
     assert!(heli["sensors"].to_string().contains("adsb-1"), "{heli}");
 
+    // The chaser came in as Remote ID Wi-Fi beacons: its track carries the serial and the pilot's
+    // position from the System message, which stands on the Mexican side.
+    let chaser = tracks
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|t| t["identity"]["remote_id"] == "1581F5BKD2353005Q2")
+        .last()
+        .expect("a track identified by the chaser's Remote ID serial");
+    let pilot: picket_core::GeoPoint =
+        serde_json::from_value(chaser["operator_position"].clone()).expect("pilot position");
+    let border = picket_core::BorderLine::new(&s.zones[0], &s.frame);
+    assert_eq!(
+        border.on_home_side(&s.frame.to_enu(&pilot)),
+        Some(false),
+        "pilot in Mexico"
+    );
+
     // Nothing else either: every alert is about one of the two hostile drones.
     for a in &raised {
         let c = culprit(&s, a).map(|c| c.0);
