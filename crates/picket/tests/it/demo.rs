@@ -145,9 +145,9 @@ fn check_seed(seed: u64) {
     // position from the System message, which stands on the Mexican side.
     let chaser = tracks
         .lines()
+        .rev()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|t| t["identity"]["remote_id"] == "1581F5BKD2353005Q2")
-        .last()
+        .find(|t| t["identity"]["remote_id"] == "1581F5BKD2353005Q2")
         .expect("a track identified by the chaser's Remote ID serial");
     let pilot: picket_core::GeoPoint =
         serde_json::from_value(chaser["operator_position"].clone()).expect("pilot position");
