@@ -23,6 +23,28 @@ pub struct TrackerConfig {
     pub max_sigma_horizontal_m: f64,
     /// 1-σ of the velocity prior (per axis) of a new track without reported velocity, m/s.
     pub initial_speed_sigma_mps: f64,
+    /// [`crate::Tracker::picture`] leaves out a confirmed track that missed more than this many
+    /// consecutive opportunities: it is kept alive (and may be reacquired under its id) until
+    /// its coast time runs out, but it is more likely gone than there. With a detection
+    /// probability of 0.9, two misses leave a live target likelier than a departed one; three
+    /// do not.
+    pub max_reported_misses: u32,
+    /// Turn rate of the coordinated-turn models of the IMM, degrees per second (one model
+    /// turns left, one right, beside the constant-velocity model); 0 = constant velocity only.
+    pub imm_turn_rate_deg_s: f64,
+    /// 1-σ white acceleration of the turn models, m/s² (covers turns at other rates).
+    pub imm_turn_process_noise_accel_mps2: f64,
+    /// Rate at which a target leaves its current motion model, per second.
+    pub imm_switch_per_s: f64,
+    /// Associate position reports by joint probabilistic data association (JPDA) instead of
+    /// global nearest neighbour: each track is updated by every report it gates with, weighted
+    /// by the probability that the report is its own. For dense clutter. Clusters too large
+    /// to enumerate, and bearings, still use nearest neighbour.
+    pub jpda: bool,
+    /// Probability that a sensor reports a target in its coverage (JPDA), 0.01..=0.999.
+    pub detection_probability: f64,
+    /// Expected false reports per km² per scan (JPDA), horizontal.
+    pub clutter_density_per_km2: f64,
 }
 
 impl Default for TrackerConfig {
@@ -36,6 +58,13 @@ impl Default for TrackerConfig {
             max_coast_confirmed_s: 8.0,
             max_sigma_horizontal_m: 500.0,
             initial_speed_sigma_mps: 30.0,
+            max_reported_misses: 2,
+            imm_turn_rate_deg_s: 15.0,
+            imm_turn_process_noise_accel_mps2: 3.0,
+            imm_switch_per_s: 0.1,
+            jpda: false,
+            detection_probability: 0.9,
+            clutter_density_per_km2: 0.1,
         }
     }
 }
@@ -74,6 +103,10 @@ const GATE: (f64, f64) = (0.01, 10_000.0);
 const COAST: (f64, f64) = (0.001, 86_400.0);
 const SIGMA: (f64, f64) = (0.01, 1.0e6);
 const SPEED: (f64, f64) = (0.01, 10_000.0);
+const TURN_RATE: (f64, f64) = (0.0, 180.0);
+const SWITCH: (f64, f64) = (1.0e-4, 100.0);
+const DETECTION: (f64, f64) = (0.01, 0.999);
+const CLUTTER: (f64, f64) = (1.0e-6, 1.0e6);
 /// The M-of-N history is a 64-bit mask.
 pub(crate) const MAX_WINDOW: u32 = 64;
 
@@ -118,6 +151,23 @@ impl TrackerConfig {
             self.initial_speed_sigma_mps,
             SPEED,
         )?;
+        check("imm_turn_rate_deg_s", self.imm_turn_rate_deg_s, TURN_RATE)?;
+        check(
+            "imm_turn_process_noise_accel_mps2",
+            self.imm_turn_process_noise_accel_mps2,
+            PROCESS_NOISE,
+        )?;
+        check("imm_switch_per_s", self.imm_switch_per_s, SWITCH)?;
+        check(
+            "detection_probability",
+            self.detection_probability,
+            DETECTION,
+        )?;
+        check(
+            "clutter_density_per_km2",
+            self.clutter_density_per_km2,
+            CLUTTER,
+        )?;
         Ok(())
     }
 
@@ -159,6 +209,25 @@ impl TrackerConfig {
                 self.initial_speed_sigma_mps,
                 SPEED,
                 d.initial_speed_sigma_mps,
+            ),
+            max_reported_misses: self.max_reported_misses,
+            imm_turn_rate_deg_s: pick(self.imm_turn_rate_deg_s, TURN_RATE, d.imm_turn_rate_deg_s),
+            imm_turn_process_noise_accel_mps2: pick(
+                self.imm_turn_process_noise_accel_mps2,
+                PROCESS_NOISE,
+                d.imm_turn_process_noise_accel_mps2,
+            ),
+            imm_switch_per_s: pick(self.imm_switch_per_s, SWITCH, d.imm_switch_per_s),
+            jpda: self.jpda,
+            detection_probability: pick(
+                self.detection_probability,
+                DETECTION,
+                d.detection_probability,
+            ),
+            clutter_density_per_km2: pick(
+                self.clutter_density_per_km2,
+                CLUTTER,
+                d.clutter_density_per_km2,
             ),
         }
     }

@@ -81,6 +81,12 @@ impl KfState {
         for i in 0..3 {
             f[(i, i + 3)] = dt_s;
         }
+        self.transition(&f, dt_s, q)
+    }
+
+    /// `x' = F x`, `P' = F P Fᵀ + Q` with the white-acceleration `Q` of `dt_s` seconds at
+    /// spectral density `q` (m²/s³), symmetrised.
+    pub fn transition(&self, f: &Matrix6<f64>, dt_s: f64, q: f64) -> KfState {
         let x = f * self.x;
         let mut p = f * self.p * f.transpose();
         let (dt2, dt3) = (dt_s * dt_s, dt_s * dt_s * dt_s);
@@ -149,6 +155,20 @@ impl KfState {
             && Cholesky::new(self.p).is_some()
     }
 
+    /// [`Self::sigma_horizontal_m`] of the constant-velocity prediction `dt_s` ahead with
+    /// process noise `q`, computed on the 2×2 block alone (deletion checks every track).
+    pub fn sigma_horizontal_after_m(&self, dt_s: f64, q: f64) -> f64 {
+        let dt = dt_s.max(0.0);
+        let pp = self.p.fixed_view::<2, 2>(0, 0);
+        let pv = self.p.fixed_view::<2, 2>(0, 3);
+        let vv = self.p.fixed_view::<2, 2>(3, 3);
+        let mut b = pp + (pv + pv.transpose()) * dt + vv * (dt * dt);
+        let noise = q * dt * dt * dt / 3.0;
+        b[(0, 0)] += noise;
+        b[(1, 1)] += noise;
+        sigma_horizontal_m(&b)
+    }
+
     /// 1-σ horizontal position uncertainty: root of the larger eigenvalue of the E/N block, metres.
     pub fn sigma_horizontal_m(&self) -> f64 {
         sigma_horizontal_m(&self.p.fixed_view::<2, 2>(0, 0).into_owned())
@@ -192,6 +212,18 @@ impl Projection {
             ln_det,
             r_eff,
         })
+    }
+}
+
+impl Innovation {
+    /// ln of the Gaussian density of the horizontal (east, north) part of the innovation,
+    /// per m². The leading 2×2 block of `S = L Lᵀ` is `L₂ L₂ᵀ` with `L₂` the leading block of
+    /// the Cholesky factor, so no new factorisation is needed.
+    pub fn horizontal_ln_density(&self) -> f64 {
+        let l = self.chol.l_dirty();
+        let u0 = self.y[0] / l[(0, 0)];
+        let u1 = (self.y[1] - l[(1, 0)] * u0) / l[(1, 1)];
+        -0.5 * (u0 * u0 + u1 * u1) - (l[(0, 0)] * l[(1, 1)]).ln() - std::f64::consts::TAU.ln()
     }
 }
 
@@ -270,12 +302,50 @@ mod tests {
     }
 
     #[test]
+    fn horizontal_sigma_ahead_equals_that_of_the_full_prediction() {
+        let mut s = KfState::birth(
+            &V3::zeros(),
+            &M3::new(9.0, 2.0, 0.0, 2.0, 4.0, 0.0, 0.0, 0.0, 1.0),
+            &V3::zeros(),
+            3.0,
+        );
+        s.p[(0, 4)] = 1.5;
+        s.p[(4, 0)] = 1.5;
+        for dt in [0.0, 0.5, 3.0] {
+            let full = s.predict(dt, 0.7).sigma_horizontal_m();
+            assert!(
+                (s.sigma_horizontal_after_m(dt, 0.7) - full).abs() < 1e-12,
+                "dt={dt}"
+            );
+        }
+    }
+
+    #[test]
     fn sigma_horizontal_is_the_larger_principal_axis() {
         let p = Matrix2::new(9.0, 0.0, 0.0, 4.0);
         assert!((sigma_horizontal_m(&p) - 3.0).abs() < 1e-12);
         // Rotated ellipse with axes 25 and 1: eigenvalues of [[13,12],[12,13]].
         let p = Matrix2::new(13.0, 12.0, 12.0, 13.0);
         assert!((sigma_horizontal_m(&p) - 5.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn horizontal_density_is_the_two_dimensional_gaussian() {
+        let s = KfState::birth(
+            &V3::zeros(),
+            &M3::new(4.0, 1.0, 0.5, 1.0, 9.0, 0.0, 0.5, 0.0, 16.0),
+            &V3::zeros(),
+            1.0,
+        );
+        let proj = s.project(0.0, 0.0);
+        let innov = proj
+            .innovation(&V3::new(1.0, -2.0, 30.0), &M3::identity())
+            .unwrap();
+        // S_hh = [[5, 1], [1, 10]], det 49, inverse [[10, −1], [−1, 5]] / 49.
+        let y = [1.0, -2.0];
+        let q = (10.0 * y[0] * y[0] - 2.0 * y[0] * y[1] + 5.0 * y[1] * y[1]) / 49.0;
+        let expect = -0.5 * q - 0.5 * 49f64.ln() - (2.0 * std::f64::consts::PI).ln();
+        assert!((innov.horizontal_ln_density() - expect).abs() < 1e-12);
     }
 
     #[test]

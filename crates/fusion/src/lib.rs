@@ -1,39 +1,50 @@
-//! Picket's multi-target tracker ("fusion v1"): observations in, tracks out.
+//! Picket's multi-target tracker: observations in, tracks out.
 //!
-//! It is for turning detections from many sensors (Remote ID, ADS-B, radar, SAPIENT) into one
-//! set of tracks in a site's local East-North-Up frame. It is not for classification, threat
-//! scoring or alerting (`picket-assess`), and it does no I/O, reads no clock and depends on no
-//! async or I/O crate: time comes only from the observations and the `now` argument of
-//! [`Tracker::step`], so a replay gives bit-for-bit the live result.
+//! It is for turning detections from many sensors (Remote ID, ADS-B, radar, SAPIENT, direction
+//! finders) into one set of tracks in a site's local East-North-Up frame. It is not for
+//! classification, threat scoring or alerting (`picket-assess`), and it does no I/O, reads no
+//! clock and depends on no async or I/O crate: time comes only from the observations and the
+//! `now` argument of [`Tracker::step`], so a replay gives bit-for-bit the live result.
 //!
 //! # Algorithm
-//! 1. **Preparation.** Every observation becomes a 3-D ENU position with a covariance.
-//!    Positions are converted from WGS-84 with the site frame (their covariance is already ENU).
-//!    Range/azimuth/elevation is converted from the sensor's own local frame to the site frame
-//!    exactly through ECEF; its covariance is the Jacobian of the polar-to-Cartesian conversion
-//!    applied to the range/azimuth/elevation variances (a linearised converted measurement).
-//!    Bearing-only reports are not used in v1. Observations with non-finite numbers, invalid
+//! 1. **Preparation.** Every position-like observation becomes a 3-D ENU position with a
+//!    covariance. Positions are converted from WGS-84 with the site frame (their covariance is
+//!    already ENU). Range/azimuth/elevation is converted from the sensor's own local frame to
+//!    the site frame exactly through ECEF; its covariance is the Jacobian of the
+//!    polar-to-Cartesian conversion applied to the range/azimuth/elevation variances (a
+//!    linearised converted measurement). A bearing-only report becomes a bearing in the site
+//!    frame from the sensor's site position. Observations with non-finite numbers, invalid
 //!    positions or values, a covariance that is not positive definite, or a time more than
-//!    [`MAX_FUTURE_S`] after `now` are refused and counted; a 1 cm noise floor is added to accepted
-//!    covariances.
+//!    [`MAX_FUTURE_S`] after `now` are refused and counted; a 1 cm noise floor is added to
+//!    accepted covariances.
 //! 2. **Ordering.** Observations are sorted by time, sensor, then content (a total order), so the
 //!    result does not depend on the order the caller passed them in; exact repeats are dropped.
-//!    Consecutive observations with the same time and sensor form one *scan*.
-//! 3. **Per scan:** tracks that coasted too long are deleted; every live track is predicted to
-//!    the scan time with a 6-D constant-velocity Kalman filter (continuous white-acceleration
-//!    noise). An observation up to [`MAX_LATENESS_S`] older than a track is compared with the
-//!    retrodicted position and updates the track in place (process noise of the gap added to the
-//!    measurement noise); one that is older still and gates with a track is refused as late.
+//!    Consecutive observations with the same time, sensor and kind form one *scan*.
+//! 3. **Motion models, per scan.** Tracks that coasted too long are deleted; every live track
+//!    is predicted to the scan time by an IMM (interacting multiple models) of a 6-D
+//!    constant-velocity Kalman filter and, unless `imm_turn_rate_deg_s` is 0, two
+//!    coordinated-turn filters of fixed rate (left and right) on the same state; the models mix
+//!    at `imm_switch_per_s` and gating uses their moment-matched combination. An observation up
+//!    to [`MAX_LATENESS_S`] older than a track (out of sequence) is compared with the
+//!    retrodicted position and updates the track in place (process noise of the gap added to
+//!    the measurement noise), so the track's time never goes back; one that is older still and
+//!    gates with a track is refused as late.
 //! 4. **Gating** with the chi-square test on the 3-D Mahalanobis distance, after a cheap
-//!    sweep along east on `|y|² ≤ gate · trace S`. An observation claiming an identity may only
-//!    go to a track with no identity or the same one.
+//!    sweep along east on `|y|² ≤ gate · trace S`; bearings with the 1-degree-of-freedom test.
+//!    An observation claiming an identity may only go to a track with no identity or the same.
 //! 5. **Assignment.** Gated pairs cost `d² + ln det S`. Connected clusters of the gating graph
-//!    are solved separately: trivial clusters directly, the rest optimally with Kuhn–Munkres on
-//!    integer costs (an oversized, hostile cluster falls back to greedy).
-//! 6. **Update** in Joseph form, symmetrised; a result that is not finite, positive definite and
-//!    physically plausible is discarded (the observation counts as refused). Unassigned
-//!    observations start tentative tracks (at most [`MAX_LIVE_TRACKS`] live): position from the measurement, velocity zero with σ
-//!    `initial_speed_sigma_mps`, or the reported velocity when the report carries one.
+//!    are solved separately, so the cost grows with cluster size, not with all targets: trivial
+//!    clusters directly, the rest optimally with Kuhn–Munkres on integer costs (an oversized,
+//!    hostile cluster falls back to greedy).
+//! 6. **Update** of every motion model in Joseph form, symmetrised (bearings: extended Kalman
+//!    update); model probabilities follow the models' likelihoods. A result that is not finite,
+//!    positive definite and physically plausible is discarded (the observation counts as
+//!    refused). Unassigned observations start tentative tracks (at most [`MAX_LIVE_TRACKS`]
+//!    live): position from the measurement, velocity zero with σ `initial_speed_sigma_mps`, or
+//!    the reported velocity when the report carries one. An unassigned bearing is triangulated
+//!    with a waiting bearing of another sensor (within [`BEARING_PAIRING_WINDOW_S`], crossing
+//!    at 10° or more, in front of both) and the fix starts a track; without a partner it waits,
+//!    and is refused when the window passes.
 //! 7. **Confirmation**, M of N: each track keeps a bit history of *opportunities*. An update is a
 //!    hit; a scan without an update is a miss only when its sensor has updated the track before
 //!    and the scan holds an observation the track could have taken (identity-compatible). A
@@ -43,6 +54,9 @@
 //!    `max_coast_confirmed_s` is deleted at the next scan (before association) or at `now`; a
 //!    track whose predicted 1-σ horizontal uncertainty exceeds `max_sigma_horizontal_m` is
 //!    deleted after a scan it missed, or at `now`. Ids start at 1 and are never reused.
+//! 9. **Picture.** [`Tracker::picture`] gives the confirmed tracks predicted to a time, leaving
+//!    out those that missed more than `max_reported_misses` opportunities in a row (likelier
+//!    gone than there; kept alive to be reacquired under the same id).
 //!
 //! A track takes the identity of the first observation with one that updates it, keeps the
 //! latest callsign and operator position, accumulates class hints (best class by summed
@@ -51,13 +65,16 @@
 #![forbid(unsafe_code)]
 
 mod assign;
+mod bearing;
 mod config;
+mod imm;
+mod jpda;
 mod kalman;
 mod measure;
 mod tracker;
 
 pub use config::{ConfigError, TrackerConfig};
 pub use tracker::{
-    Tracker, TrackerStats, MAX_FUTURE_S, MAX_LATENESS_S, MAX_LIVE_TRACKS,
+    Tracker, TrackerStats, BEARING_PAIRING_WINDOW_S, MAX_FUTURE_S, MAX_LATENESS_S, MAX_LIVE_TRACKS,
     REPORTED_VELOCITY_SIGMA_MPS,
 };

@@ -1,6 +1,7 @@
 //! Turning an [`Observation`] into a 3-D ENU position measurement with covariance, or a reason
 //! to refuse it.
 
+use crate::bearing::BearingMeas;
 use crate::kalman::{M3, V3};
 use picket_core::{GeoPoint, LocalFrame, Measurement, Observation};
 use std::cmp::Ordering;
@@ -13,6 +14,8 @@ const NOISE_FLOOR_M2: f64 = 1.0e-4;
 const MAX_VARIANCE_M2: f64 = 1.0e12;
 /// Largest accepted radar range, metres.
 const MAX_RANGE_M: f64 = 1.0e6;
+/// A bearing vaguer than this (1-σ, degrees) carries no useful direction.
+const MAX_BEARING_SIGMA_DEG: f64 = 45.0;
 /// Reported velocities faster than this are ignored as implausible, m/s.
 const MAX_REPORTED_SPEED_MPS: f64 = 1_000.0;
 
@@ -27,8 +30,6 @@ pub(crate) enum Rejection {
     InvalidValue,
     /// The covariance is not positive definite (or absurdly large).
     BadCovariance,
-    /// A measurement kind v1 does not use (bearing-only).
-    Unsupported,
 }
 
 /// An accepted observation with its measurement in site ENU.
@@ -46,6 +47,8 @@ pub(crate) struct Prepared<'a> {
     pub reported_velocity: Option<V3>,
     /// Operator position when present and valid.
     pub operator_position: Option<GeoPoint>,
+    /// For a bearing-only report: the bearing (then `z` is the sensor's position and `r` unused).
+    pub bearing: Option<BearingMeas>,
 }
 
 /// Rows are the site-frame unit vectors east, north, up expressed in ECEF at `p`, so that
@@ -167,7 +170,41 @@ pub(crate) fn prepare<'a>(
                 sigma_elevation_deg.to_radians(),
             )?
         }
-        Measurement::Bearing { .. } => return Err(Rejection::Unsupported),
+        Measurement::Bearing {
+            sensor_position,
+            bearing_deg,
+            sigma_bearing_deg,
+        } => {
+            if !sensor_position.is_valid() {
+                return Err(Rejection::InvalidPosition);
+            }
+            if !(*sigma_bearing_deg > 0.0 && *sigma_bearing_deg <= MAX_BEARING_SIGMA_DEG) {
+                return Err(Rejection::InvalidValue);
+            }
+            // The bearing is measured against the sensor's own north; turn it into the site's.
+            let (sb, cb) = bearing_deg.to_radians().sin_cos();
+            let rot = site_basis * enu_basis(sensor_position).transpose();
+            let dir = rot * V3::new(sb, cb, 0.0);
+            let s = frame.to_enu(sensor_position);
+            let sensor = V3::new(s.east_m, s.north_m, s.up_m);
+            let bearing = BearingMeas {
+                sensor,
+                bearing_rad: dir[0].atan2(dir[1]),
+                sigma_rad: sigma_bearing_deg.to_radians(),
+            };
+            if !(sensor.iter().all(|v| v.is_finite()) && bearing.bearing_rad.is_finite()) {
+                return Err(Rejection::NonFinite);
+            }
+            return Ok(Prepared {
+                obs: o,
+                z: sensor,
+                r: M3::identity(),
+                trace_r_m2: 0.0,
+                reported_velocity: None,
+                operator_position: o.side.operator_position.filter(GeoPoint::is_valid),
+                bearing: Some(bearing),
+            });
+        }
     };
     if z.iter().any(|v| !v.is_finite()) {
         return Err(Rejection::NonFinite);
@@ -185,6 +222,7 @@ pub(crate) fn prepare<'a>(
         r,
         reported_velocity,
         operator_position,
+        bearing: None,
     })
 }
 
@@ -240,15 +278,17 @@ fn geo_values(p: &GeoPoint) -> [f64; 3] {
     [p.lat_deg, p.lon_deg, p.alt_hae_m]
 }
 
-fn measurement_values(m: &Measurement) -> (u8, Vec<f64>) {
-    match m {
+/// The numbers of a measurement, kind first, in a fixed array: sorting compares these for every
+/// pair of observations, so they must not allocate.
+fn measurement_values(m: &Measurement) -> (u8, [f64; 12], usize) {
+    let mut v = [0.0; 12];
+    let (kind, sensor, len): (u8, &GeoPoint, usize) = match m {
         Measurement::Position {
             position,
             cov_enu_m2,
         } => {
-            let mut v = geo_values(position).to_vec();
-            v.extend(cov_enu_m2.iter().flatten());
-            (0, v)
+            v[3..12].copy_from_slice(cov_enu_m2.as_flattened());
+            (0, position, 12)
         }
         Measurement::RangeAzEl {
             sensor_position,
@@ -259,8 +299,7 @@ fn measurement_values(m: &Measurement) -> (u8, Vec<f64>) {
             sigma_azimuth_deg,
             sigma_elevation_deg,
         } => {
-            let mut v = geo_values(sensor_position).to_vec();
-            v.extend([
+            v[3..9].copy_from_slice(&[
                 *range_m,
                 *azimuth_deg,
                 *elevation_deg,
@@ -268,18 +307,19 @@ fn measurement_values(m: &Measurement) -> (u8, Vec<f64>) {
                 *sigma_azimuth_deg,
                 *sigma_elevation_deg,
             ]);
-            (1, v)
+            (1, sensor_position, 9)
         }
         Measurement::Bearing {
             sensor_position,
             bearing_deg,
             sigma_bearing_deg,
         } => {
-            let mut v = geo_values(sensor_position).to_vec();
-            v.extend([*bearing_deg, *sigma_bearing_deg]);
-            (2, v)
+            v[3..5].copy_from_slice(&[*bearing_deg, *sigma_bearing_deg]);
+            (2, sensor_position, 5)
         }
-    }
+    };
+    v[..3].copy_from_slice(&geo_values(sensor));
+    (kind, v, len)
 }
 
 /// A total order on observations by everything the tracker reads: time, sensor, then content.
@@ -290,9 +330,9 @@ pub(crate) fn canonical_cmp(a: &Observation, b: &Observation) -> Ordering {
         .cmp(&b.time)
         .then_with(|| a.sensor_id.cmp(&b.sensor_id))
         .then_with(|| {
-            let (ka, va) = measurement_values(&a.measurement);
-            let (kb, vb) = measurement_values(&b.measurement);
-            ka.cmp(&kb).then_with(|| cmp_f64s(&va, &vb))
+            let (ka, va, na) = measurement_values(&a.measurement);
+            let (kb, vb, nb) = measurement_values(&b.measurement);
+            ka.cmp(&kb).then_with(|| cmp_f64s(&va[..na], &vb[..nb]))
         })
         .then_with(|| a.identity.cmp(&b.identity))
         .then_with(|| {
@@ -300,9 +340,9 @@ pub(crate) fn canonical_cmp(a: &Observation, b: &Observation) -> Ordering {
             key(a).cmp(&key(b))
         })
         .then_with(|| {
-            let op = |o: &Observation| o.side.operator_position.map(|p| geo_values(&p).to_vec());
-            let vel = |o: &Observation| o.side.reported_velocity_enu_mps.map(|v| v.to_vec());
-            let opt = |x: Option<Vec<f64>>, y: Option<Vec<f64>>| match (x, y) {
+            let op = |o: &Observation| o.side.operator_position.map(|p| geo_values(&p));
+            let vel = |o: &Observation| o.side.reported_velocity_enu_mps;
+            let opt = |x: Option<[f64; 3]>, y: Option<[f64; 3]>| match (x, y) {
                 (None, None) => Ordering::Equal,
                 (None, Some(_)) => Ordering::Less,
                 (Some(_), None) => Ordering::Greater,

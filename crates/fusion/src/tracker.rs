@@ -1,7 +1,10 @@
 //! Track management: scans, gating, assignment, birth, M-of-N confirmation, deletion.
 
 use crate::assign::{self, Pair};
+use crate::bearing::{self, BearingMeas, BEARING_GATE_CHI2};
 use crate::config::TrackerConfig;
+use crate::imm::{ImmParams, ImmState};
+use crate::jpda;
 use crate::kalman::{KfState, Projection, M3, V3};
 use crate::measure::{self, Prepared};
 use picket_core::{
@@ -23,6 +26,11 @@ pub const REPORTED_VELOCITY_SIGMA_MPS: f64 = 3.0;
 /// Most live tracks at once; reports that would start more are refused (counted), so a flood of
 /// hostile reports cannot grow memory and per-scan work without bound.
 pub const MAX_LIVE_TRACKS: usize = 10_000;
+/// A bearing that updates no track waits this long for a bearing from another sensor to
+/// triangulate with, seconds.
+pub const BEARING_PAIRING_WINDOW_S: f64 = 2.0;
+/// Most bearings waiting for a partner; the oldest are dropped (counted as refused).
+const MAX_PENDING_BEARINGS: usize = 1_000;
 /// `ln det S` enters the cost clamped to ±this, so one absurd covariance cannot dominate a cluster.
 const LN_DET_CLAMP: f64 = 60.0;
 
@@ -31,11 +39,12 @@ const LN_DET_CLAMP: f64 = 60.0;
 pub struct TrackerStats {
     /// Observations that updated an existing track.
     pub observations_used: u64,
-    /// Observations that associated with no track and started a new one.
+    /// Observations that associated with no track and started a new one (both bearings of a
+    /// triangulated fix count).
     pub observations_unassociated: u64,
     /// Observations refused: non-finite or invalid values, bad covariance, too late, from the
-    /// future, unsupported kind (bearing-only), exact duplicates within a scan, or a new track
-    /// beyond [`MAX_LIVE_TRACKS`].
+    /// future, exact duplicates within a scan, a new track beyond [`MAX_LIVE_TRACKS`], or a
+    /// bearing that found neither a track nor a partner to triangulate with in time.
     pub observations_rejected: u64,
     /// Tracks that reached Confirmed.
     pub tracks_confirmed: u64,
@@ -54,8 +63,15 @@ enum Life {
 struct TrackState {
     id: TrackId,
     life: Life,
+    /// The combined (moment-matched) estimate of `modes`.
     kf: KfState,
+    /// The motion-model-conditioned estimates (one model when IMM is off).
+    modes: ImmState,
+    /// Time of the estimate.
     time: Timestamp,
+    /// Time of the last hit (equal to `time` except after JPDA updates that were mostly
+    /// "missed"); coasting is measured from it.
+    last_hit: Timestamp,
     first_seen: Timestamp,
     hits: u32,
     /// M-of-N history, newest opportunity in bit 0 (1 = hit).
@@ -116,6 +132,11 @@ impl TrackState {
         self.hits = self.hits.saturating_add(1);
     }
 
+    /// Opportunities missed since the last hit (newest bits of the history).
+    fn consecutive_misses(&self) -> u32 {
+        self.history.trailing_zeros()
+    }
+
     fn may_take(&self, o: &Observation) -> bool {
         match (&self.identity, &o.identity) {
             (Some(a), Some(b)) => a == b,
@@ -152,17 +173,28 @@ impl TrackState {
     }
 
     fn snapshot(&self, frame: &LocalFrame, status: TrackStatus) -> Track {
-        let x = &self.kf.x;
+        self.snapshot_of(frame, status, &self.kf, self.time)
+    }
+
+    /// A snapshot with the estimate `kf` valid at `time` (the track's own, or a prediction).
+    fn snapshot_of(
+        &self,
+        frame: &LocalFrame,
+        status: TrackStatus,
+        kf: &KfState,
+        time: Timestamp,
+    ) -> Track {
+        let x = &kf.x;
         let enu = Enu::new(x[0], x[1], x[2]);
         Track {
             id: self.id,
             status,
-            time: self.time,
+            time,
             first_seen: self.first_seen,
             position: frame.to_geo(&enu),
             position_enu: enu,
             velocity_enu_mps: [x[3], x[4], x[5]],
-            sigma_horizontal_m: self.kf.sigma_horizontal_m(),
+            sigma_horizontal_m: kf.sigma_horizontal_m(),
             hits: self.hits,
             identity: self.identity.clone(),
             class_hint: self.class_hint(),
@@ -184,6 +216,8 @@ impl TrackState {
 struct Prediction {
     /// The state the update starts from: predicted to the scan time, or as is for late data.
     prior: KfState,
+    /// The models the update starts from, likewise.
+    modes: ImmState,
     proj: Projection,
     /// The scan is more than [`MAX_LATENESS_S`] older than the track.
     too_late: bool,
@@ -195,12 +229,24 @@ pub struct Tracker {
     frame: LocalFrame,
     site_basis: M3,
     config: TrackerConfig,
-    /// Spectral density of the white acceleration, m²/s³.
+    /// Spectral density of the white acceleration of the constant-velocity model, m²/s³.
     q: f64,
+    /// Motion models.
+    imm: ImmParams,
     /// Live tracks, sorted by id (new ids are always the largest).
     tracks: Vec<TrackState>,
     next_id: u64,
     stats: TrackerStats,
+    /// Bearings that updated no track, waiting for a partner to triangulate with; in
+    /// processing order.
+    pending_bearings: Vec<PendingBearing>,
+}
+
+/// A bearing waiting for a partner.
+#[derive(Clone, Debug)]
+struct PendingBearing {
+    obs: Observation,
+    meas: BearingMeas,
 }
 
 /// What one `step` call touched.
@@ -221,9 +267,11 @@ impl Tracker {
             site_basis: measure::enu_basis(&frame.origin()),
             config,
             q: a * a,
+            imm: imm_params(&config),
             tracks: Vec::new(),
             next_id: 1,
             stats: TrackerStats::default(),
+            pending_bearings: Vec::new(),
         }
     }
 
@@ -268,12 +316,22 @@ impl Tracker {
             let head = prepared[start].obs;
             let len = prepared[start..]
                 .iter()
-                .take_while(|p| p.obs.time == head.time && p.obs.sensor_id == head.sensor_id)
+                .take_while(|p| {
+                    p.obs.time == head.time
+                        && p.obs.sensor_id == head.sensor_id
+                        && p.bearing.is_some() == prepared[start].bearing.is_some()
+                })
                 .count();
-            self.process_scan(&prepared[start..start + len], &mut log);
+            let scan = &prepared[start..start + len];
+            if scan[0].bearing.is_some() {
+                self.process_bearing_scan(scan, &mut log);
+            } else {
+                self.process_scan(scan, &mut log);
+            }
             start += len;
         }
         self.delete_stale(now, true, &[], &mut log);
+        self.expire_bearings(now);
 
         let mut out: Vec<Track> = self
             .tracks
@@ -294,6 +352,28 @@ impl Tracker {
             .collect()
     }
 
+    /// The air picture at `at`: every confirmed track that has not missed more than
+    /// [`TrackerConfig::max_reported_misses`] consecutive opportunities, its estimate predicted
+    /// to `at` (a track updated after `at` is given as it is), sorted by id. This is what a
+    /// display or a scorer should show at `at`; [`Self::tracks`] also lists tentative and
+    /// fading tracks.
+    pub fn picture(&self, at: Timestamp) -> Vec<Track> {
+        let max_misses = self.config.max_reported_misses;
+        self.tracks
+            .iter()
+            .filter(|t| t.life == Life::Confirmed && t.consecutive_misses() <= max_misses)
+            .map(|t| {
+                let dt_s = seconds_between(at, t.time);
+                if dt_s > 0.0 {
+                    let kf = t.modes.predict(dt_s, &self.imm).combined(&self.imm);
+                    t.snapshot_of(&self.frame, TrackStatus::Confirmed, &kf, at)
+                } else {
+                    t.snapshot(&self.frame, TrackStatus::Confirmed)
+                }
+            })
+            .collect()
+    }
+
     /// Counters since creation.
     pub fn stats(&self) -> TrackerStats {
         self.stats
@@ -311,37 +391,44 @@ impl Tracker {
         let cfg = self.config;
         let q = self.q;
         let frame = self.frame;
-        let mut kept = Vec::with_capacity(self.tracks.len());
-        for (i, t) in self.tracks.drain(..).enumerate() {
+        let stats = &mut self.stats;
+        // In place: a scan deletes few tracks, and moving every track state costs more than
+        // the whole association.
+        let mut i = 0;
+        self.tracks.retain(|t| {
+            let spared = spare.get(i).copied().unwrap_or(false);
+            i += 1;
             let age_s = seconds_between(at, t.time);
             let limit_s = match t.life {
                 Life::Tentative => cfg.max_coast_tentative_s,
                 Life::Confirmed => cfg.max_coast_confirmed_s,
             };
-            let spared = spare.get(i).copied().unwrap_or(false);
-            let stale = age_s > limit_s
+            let stale = seconds_between(at, t.last_hit) > limit_s
                 || (check_sigma
                     && !spared
                     && age_s > 0.0
-                    && too_uncertain(&t.kf.predict(age_s, q), cfg.max_sigma_horizontal_m));
+                    && too_uncertain(
+                        t.kf.sigma_horizontal_after_m(age_s, q),
+                        cfg.max_sigma_horizontal_m,
+                    ));
             if stale {
-                self.stats.tracks_deleted += 1;
+                stats.tracks_deleted += 1;
                 log.updated.remove(&t.id);
                 log.deleted.push(t.snapshot(&frame, TrackStatus::Deleted));
-            } else {
-                kept.push(t);
             }
-        }
-        self.tracks = kept;
+            !stale
+        });
     }
 
     fn predict_for_scan(&self, t: &TrackState, scan_time: Timestamp) -> Prediction {
         let dt_s = seconds_between(scan_time, t.time);
         if dt_s >= 0.0 {
-            let prior = t.kf.predict(dt_s, self.q);
+            let modes = t.modes.predict(dt_s, &self.imm);
+            let prior = modes.combined(&self.imm);
             Prediction {
                 proj: prior.project(0.0, 0.0),
                 prior,
+                modes,
                 too_late: false,
             }
         } else {
@@ -351,6 +438,7 @@ impl Tracker {
             Prediction {
                 proj: t.kf.project(dt_s, extra_m2),
                 prior: t.kf.clone(),
+                modes: t.modes.clone(),
                 too_late: lag_s > MAX_LATENESS_S,
             }
         }
@@ -362,7 +450,6 @@ impl Tracker {
             return;
         };
         let scan_time = first.obs.time;
-        let sensor = first.obs.sensor_id.clone();
         // Coasted too long: gone before association. Too uncertain: judged after it, so the
         // scan that would reacquire a track is not the one that deletes it.
         self.delete_stale(scan_time, false, &[], log);
@@ -417,9 +504,29 @@ impl Tracker {
             }
         }
 
-        let chosen = assign::solve(self.tracks.len(), scan.len(), &pairs);
         let mut updated = vec![false; self.tracks.len()];
         let mut consumed = vec![false; scan.len()];
+        let chosen = if self.config.jpda {
+            // Probabilistic association where the clusters are small enough to enumerate;
+            // nearest neighbour for the rest.
+            let m = self.apply_jpda(
+                scan,
+                &pairs,
+                &innovations,
+                &preds,
+                &mut updated,
+                &mut consumed,
+                log,
+            );
+            let rest: Vec<usize> = (0..pairs.len()).filter(|&i| m.fallback[i]).collect();
+            let sub: Vec<Pair> = rest.iter().map(|&i| pairs[i]).collect();
+            assign::solve(self.tracks.len(), scan.len(), &sub)
+                .into_iter()
+                .map(|c| rest[c])
+                .collect()
+        } else {
+            assign::solve(self.tracks.len(), scan.len(), &pairs)
+        };
         for i in chosen {
             let Pair {
                 track: ti, obs: oj, ..
@@ -427,11 +534,24 @@ impl Tracker {
             consumed[oj] = true;
             let t = &mut self.tracks[ti];
             let pred = &preds[ti];
-            match pred.prior.update(&pred.proj, &innovations[i]) {
-                Some(kf) => {
+            let posterior = if self.imm.len() == 1 {
+                pred.prior
+                    .update(&pred.proj, &innovations[i])
+                    .map(|kf| (kf.clone(), ImmState::birth(kf, &self.imm)))
+            } else {
+                pred.modes
+                    .update(&pred.proj, &scan[oj].z, &scan[oj].r, &self.imm)
+                    .map(|m| (m.combined(&self.imm), m))
+            };
+            match posterior {
+                Some((kf, modes)) => {
                     t.kf = kf;
+                    t.modes = modes;
                     if scan_time > t.time {
                         t.time = scan_time;
+                    }
+                    if scan_time > t.last_hit {
+                        t.last_hit = scan_time;
                     }
                     t.absorb(&scan[oj]);
                     updated[ti] = true;
@@ -442,30 +562,7 @@ impl Tracker {
             }
         }
 
-        // M-of-N bookkeeping. A scan is an opportunity for a track when its sensor has updated
-        // the track before and it holds an observation the track could have taken (so one
-        // Remote ID message about drone B is not a miss for drone A).
-        let has_anonymous = scan.iter().any(|p| p.obs.identity.is_none());
-        let mask = window_mask(self.config.confirm_window);
-        for (ti, t) in self.tracks.iter_mut().enumerate() {
-            if updated[ti] {
-                t.history = (t.history << 1) | 1;
-                if t.life == Life::Tentative
-                    && (t.history & mask).count_ones() >= self.config.confirm_hits
-                {
-                    t.life = Life::Confirmed;
-                    self.stats.tracks_confirmed += 1;
-                }
-            } else if t.sensors.binary_search(&sensor).is_ok()
-                && (has_anonymous
-                    || t.identity.is_none()
-                    || scan.iter().any(|p| p.obs.identity == t.identity))
-            {
-                t.history <<= 1;
-            }
-        }
-
-        self.delete_stale(scan_time, true, &updated, log);
+        self.finish_scan(scan, &updated, log);
 
         for (oj, p) in scan.iter().enumerate() {
             if consumed[oj] {
@@ -479,10 +576,284 @@ impl Tracker {
         }
     }
 
-    fn birth(&mut self, p: &Prepared<'_>, log: &mut StepLog) {
+    /// JPDA for one position scan: marginal association probabilities per cluster, and the
+    /// probabilistic update of every track in an enumerable cluster. A track whose
+    /// observations together carry at least half the probability counts as hit. Every
+    /// observation in such a cluster is consumed (starts no track). Returns the marginals; the
+    /// pairs marked `fallback` are left to nearest-neighbour assignment.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_jpda(
+        &mut self,
+        scan: &[Prepared<'_>],
+        pairs: &[Pair],
+        innovations: &[crate::kalman::Innovation],
+        preds: &[Prediction],
+        updated: &mut [bool],
+        consumed: &mut [bool],
+        log: &mut StepLog,
+    ) -> jpda::Marginals {
+        let cfg = &self.config;
+        let pd = cfg.detection_probability;
+        let ln_miss = (1.0 - pd).ln();
+        // λ per m² from per km².
+        let ln_pd_over_lambda = pd.ln() - (cfg.clutter_density_per_km2 * 1.0e-6).ln();
+        let ln_lr: Vec<f64> = innovations
+            .iter()
+            .map(|i| ln_pd_over_lambda + i.horizontal_ln_density())
+            .collect();
+        let m = jpda::marginals(self.tracks.len(), scan.len(), pairs, &ln_lr, ln_miss);
+        let scan_time = scan.first().map(|p| p.obs.time).unwrap_or_default();
+        // Pairs come grouped by track, in track order.
+        let mut start = 0;
+        while start < pairs.len() {
+            let ti = pairs[start].track;
+            let end = start + pairs[start..].iter().take_while(|p| p.track == ti).count();
+            let group: Vec<usize> = (start..end).filter(|&i| !m.fallback[i]).collect();
+            start = end;
+            if group.is_empty() {
+                continue;
+            }
+            for &i in &group {
+                consumed[pairs[i].obs] = true;
+            }
+            let hypotheses: Vec<(f64, V3, M3)> = group
+                .iter()
+                .filter(|&&i| m.beta[i] > 0.0)
+                .map(|&i| (m.beta[i], scan[pairs[i].obs].z, scan[pairs[i].obs].r))
+                .collect();
+            let pred = &preds[ti];
+            let Some(modes) = pred.modes.update_mixture(
+                &self.imm,
+                &pred.proj,
+                &hypotheses,
+                ln_miss,
+                ln_pd_over_lambda,
+            ) else {
+                continue;
+            };
+            let t = &mut self.tracks[ti];
+            t.kf = modes.combined(&self.imm);
+            t.modes = modes;
+            if scan_time > t.time {
+                t.time = scan_time;
+            }
+            log.updated.insert(t.id);
+            let p_detected: f64 = group.iter().map(|&i| m.beta[i]).sum();
+            let best = group
+                .iter()
+                .copied()
+                .max_by(|&a, &b| m.beta[a].total_cmp(&m.beta[b]).then(b.cmp(&a)));
+            if let (true, Some(best)) = (p_detected >= 0.5, best) {
+                t.absorb(&scan[pairs[best].obs]);
+                if scan_time > t.last_hit {
+                    t.last_hit = scan_time;
+                }
+                updated[ti] = true;
+                self.stats.observations_used += 1;
+            }
+        }
+        m
+    }
+
+    /// After a scan's updates: M-of-N bookkeeping and deletion of tracks grown too uncertain.
+    fn finish_scan(&mut self, scan: &[Prepared<'_>], updated: &[bool], log: &mut StepLog) {
+        let Some(first) = scan.first() else {
+            return;
+        };
+        let sensor = &first.obs.sensor_id;
+        // A scan is an opportunity for a track when its sensor has updated the track before
+        // and it holds an observation the track could have taken (so one Remote ID message
+        // about drone B is not a miss for drone A).
+        let has_anonymous = scan.iter().any(|p| p.obs.identity.is_none());
+        let mask = window_mask(self.config.confirm_window);
+        for (ti, t) in self.tracks.iter_mut().enumerate() {
+            if updated.get(ti).copied().unwrap_or(false) {
+                t.history = (t.history << 1) | 1;
+                if t.life == Life::Tentative
+                    && (t.history & mask).count_ones() >= self.config.confirm_hits
+                {
+                    t.life = Life::Confirmed;
+                    self.stats.tracks_confirmed += 1;
+                }
+            } else if t.sensors.binary_search(sensor).is_ok()
+                && (has_anonymous
+                    || t.identity.is_none()
+                    || scan.iter().any(|p| p.obs.identity == t.identity))
+            {
+                t.history <<= 1;
+            }
+        }
+        self.delete_stale(first.obs.time, true, updated, log);
+    }
+
+    /// One scan of bearings (one sensor, one time): each bearing updates the track it gates
+    /// with best (global nearest neighbour), the rest are triangulated with waiting bearings of
+    /// other sensors or wait themselves.
+    fn process_bearing_scan(&mut self, scan: &[Prepared<'_>], log: &mut StepLog) {
+        let Some(first) = scan.first() else {
+            return;
+        };
+        let scan_time = first.obs.time;
+        self.delete_stale(scan_time, false, &[], log);
+        let preds: Vec<Prediction> = self
+            .tracks
+            .iter()
+            .map(|t| self.predict_for_scan(t, scan_time))
+            .collect();
+        let mut pairs: Vec<Pair> = Vec::new();
+        let mut late = vec![false; scan.len()];
+        for (ti, (track, pred)) in self.tracks.iter().zip(&preds).enumerate() {
+            for (oj, p) in scan.iter().enumerate() {
+                let Some(meas) = &p.bearing else {
+                    continue;
+                };
+                if !track.may_take(p.obs) {
+                    continue;
+                }
+                let Some(innov) = meas.innovation(&pred.proj) else {
+                    continue;
+                };
+                if innov.d2 > BEARING_GATE_CHI2 {
+                    continue;
+                }
+                if pred.too_late {
+                    late[oj] = true;
+                    continue;
+                }
+                pairs.push(Pair {
+                    track: ti,
+                    obs: oj,
+                    cost: innov.d2 + innov.ln_s().clamp(-LN_DET_CLAMP, LN_DET_CLAMP),
+                });
+            }
+        }
+        let chosen = assign::solve(self.tracks.len(), scan.len(), &pairs);
+        let mut updated = vec![false; self.tracks.len()];
+        let mut consumed = vec![false; scan.len()];
+        for i in chosen {
+            let Pair {
+                track: ti, obs: oj, ..
+            } = pairs[i];
+            let Some(meas) = &scan[oj].bearing else {
+                continue;
+            };
+            consumed[oj] = true;
+            let pred = &preds[ti];
+            let c = pred.proj.c;
+            let extra = pred.proj.extra_m2;
+            let posterior = pred.modes.update_with(&self.imm, |m| {
+                let proj = m.project(c, extra);
+                let innov = meas.innovation(&proj)?;
+                let post = bearing::update(m, c, &innov)?;
+                Some((post, innov.d2 + innov.ln_s()))
+            });
+            let t = &mut self.tracks[ti];
+            match posterior {
+                Some(modes) => {
+                    t.kf = modes.combined(&self.imm);
+                    t.modes = modes;
+                    if scan_time > t.time {
+                        t.time = scan_time;
+                    }
+                    if scan_time > t.last_hit {
+                        t.last_hit = scan_time;
+                    }
+                    t.absorb(&scan[oj]);
+                    updated[ti] = true;
+                    log.updated.insert(t.id);
+                    self.stats.observations_used += 1;
+                }
+                None => self.stats.observations_rejected += 1,
+            }
+        }
+        self.finish_scan(scan, &updated, log);
+        for (oj, p) in scan.iter().enumerate() {
+            if consumed[oj] {
+                continue;
+            }
+            if late[oj] {
+                self.stats.observations_rejected += 1;
+                continue;
+            }
+            self.triangulate_or_wait(p, log);
+        }
+    }
+
+    /// Pairs a bearing that updated no track with the best waiting bearing of another sensor
+    /// (the one giving the tightest fix) and starts a track at the fix; or makes it wait.
+    fn triangulate_or_wait(&mut self, p: &Prepared<'_>, log: &mut StepLog) {
+        let Some(meas) = p.bearing else {
+            return;
+        };
+        self.expire_bearings(p.obs.time);
+        let mut best: Option<(usize, V3, M3, f64)> = None;
+        for (i, w) in self.pending_bearings.iter().enumerate() {
+            if w.obs.sensor_id == p.obs.sensor_id || !identities_agree(&w.obs, p.obs) {
+                continue;
+            }
+            let dt_s = seconds_between(p.obs.time, w.obs.time);
+            if dt_s.abs() > BEARING_PAIRING_WINDOW_S {
+                continue;
+            }
+            let Some((z, r)) = bearing::triangulate(&w.meas, &meas, dt_s) else {
+                continue;
+            };
+            let size = r[(0, 0)] + r[(1, 1)];
+            if best.as_ref().is_none_or(|b| size < b.3) {
+                best = Some((i, z, r, size));
+            }
+        }
+        let Some((i, z, r, _)) = best else {
+            if self.pending_bearings.len() >= MAX_PENDING_BEARINGS {
+                self.pending_bearings.remove(0);
+                self.stats.observations_rejected += 1;
+            }
+            self.pending_bearings.push(PendingBearing {
+                obs: p.obs.clone(),
+                meas,
+            });
+            return;
+        };
+        let partner = self.pending_bearings.remove(i);
+        let fix = Prepared {
+            obs: p.obs,
+            z,
+            trace_r_m2: r.trace(),
+            r,
+            reported_velocity: None,
+            operator_position: p.operator_position,
+            bearing: None,
+        };
+        if self.birth(&fix, log) {
+            // The partner's sensor and evidence belong to the new track too.
+            let partner_fix = Prepared {
+                obs: &partner.obs,
+                bearing: None,
+                operator_position: partner.obs.side.operator_position,
+                ..fix.clone()
+            };
+            if let Some(t) = self.tracks.last_mut() {
+                t.absorb(&partner_fix);
+            }
+            self.stats.observations_unassociated += 1;
+        } else {
+            self.stats.observations_rejected += 1;
+        }
+    }
+
+    /// Drops waiting bearings too old to pair with anything at `at` (counted as refused).
+    fn expire_bearings(&mut self, at: Timestamp) {
+        let before = self.pending_bearings.len();
+        self.pending_bearings
+            .retain(|w| seconds_between(at, w.obs.time) <= BEARING_PAIRING_WINDOW_S);
+        self.stats.observations_rejected += (before - self.pending_bearings.len()) as u64;
+    }
+
+    /// Starts a tentative track at `p`; false (and counted as refused) when it cannot.
+    fn birth(&mut self, p: &Prepared<'_>, log: &mut StepLog) -> bool {
         if self.tracks.len() >= MAX_LIVE_TRACKS {
             self.stats.observations_rejected += 1;
-            return;
+            return false;
         }
         let cfg = &self.config;
         let (v, sigma_v) = match p.reported_velocity {
@@ -495,15 +866,18 @@ impl Tracker {
         let kf = KfState::birth(&p.z, &p.r, &v, sigma_v);
         if !kf.is_sound() {
             self.stats.observations_rejected += 1;
-            return;
+            return false;
         }
         let id = TrackId(self.next_id);
         self.next_id += 1;
+        let modes = ImmState::birth(kf.clone(), &self.imm);
         let mut t = TrackState {
             id,
             life: Life::Tentative,
             kf,
+            modes,
             time: p.obs.time,
+            last_hit: p.obs.time,
             first_seen: p.obs.time,
             hits: 0,
             history: 1,
@@ -522,12 +896,36 @@ impl Tracker {
         self.stats.observations_unassociated += 1;
         log.updated.insert(id);
         self.tracks.push(t);
+        true
     }
 }
 
-/// True when the state's horizontal σ exceeds `max_m` (or is not a number).
-fn too_uncertain(kf: &KfState, max_m: f64) -> bool {
-    let sigma_m = kf.sigma_horizontal_m();
+/// Two observations that may be of the same object: not claiming different identities.
+fn identities_agree(a: &Observation, b: &Observation) -> bool {
+    match (&a.identity, &b.identity) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
+}
+
+/// The motion models the config asks for.
+fn imm_params(c: &TrackerConfig) -> ImmParams {
+    let q = c.process_noise_accel_mps2 * c.process_noise_accel_mps2;
+    if c.imm_turn_rate_deg_s > 0.0 {
+        let a = c.imm_turn_process_noise_accel_mps2;
+        ImmParams::with_turns(
+            q,
+            a * a,
+            c.imm_turn_rate_deg_s.to_radians(),
+            c.imm_switch_per_s,
+        )
+    } else {
+        ImmParams::cv_only(q)
+    }
+}
+
+/// True when a horizontal σ exceeds `max_m` (or is not a number).
+fn too_uncertain(sigma_m: f64, max_m: f64) -> bool {
     sigma_m.is_nan() || sigma_m > max_m
 }
 
@@ -536,5 +934,160 @@ fn window_mask(window: u32) -> u64 {
         u64::MAX
     } else {
         (1u64 << window) - 1
+    }
+}
+
+#[cfg(test)]
+mod property_tests {
+    //! Whatever the input, no track state with a NaN or a covariance that is not positive
+    //! definite is ever kept or published.
+
+    use super::*;
+    use picket_core::{Enu, Measurement};
+
+    /// SplitMix64.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+        fn unit(&mut self) -> f64 {
+            (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        }
+        fn range(&mut self, lo: f64, hi: f64) -> f64 {
+            lo + (hi - lo) * self.unit()
+        }
+        fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+            xs[(self.next() % xs.len() as u64) as usize]
+        }
+    }
+
+    fn frame() -> LocalFrame {
+        LocalFrame::new(GeoPoint::new(31.34, -109.95, 1_400.0))
+    }
+
+    /// A report of one of a few kinds, some degenerate: near-zero noise, far away, straight up,
+    /// at zero range, sensors at the same place.
+    fn random_obs(rng: &mut Rng, t: Timestamp) -> Observation {
+        let f = frame();
+        let sensor = *["radar-a", "radar-b", "rid"]
+            .get((rng.next() % 3) as usize)
+            .unwrap_or(&"x");
+        let target = [
+            rng.pick(&[0.0, 1.0, 300.0, -2_000.0, 5.0e4, 3.0e6]) + rng.range(-5.0, 5.0),
+            rng.pick(&[0.0, -1.0, 250.0, 1_500.0, -4.0e4]) + rng.range(-5.0, 5.0),
+            rng.pick(&[0.0, 80.0, 2_000.0]) + rng.range(-1.0, 1.0),
+        ];
+        let sigma = rng.pick(&[1.0e-9, 1.0e-3, 1.0, 5.0, 1.0e4]);
+        let measurement = if rng.next() & 1 == 0 {
+            Measurement::position(
+                f.to_geo(&Enu::new(target[0], target[1], target[2])),
+                sigma,
+                sigma,
+            )
+        } else {
+            Measurement::RangeAzEl {
+                sensor_position: f.origin(),
+                range_m: rng.pick(&[0.0, 1.0e-3, 10.0, 3_000.0, 9.0e5]),
+                azimuth_deg: rng.range(-720.0, 720.0),
+                elevation_deg: rng.pick(&[-90.0, 0.0, 45.0, 90.0]),
+                sigma_range_m: sigma.max(1.0e-6),
+                sigma_azimuth_deg: rng.pick(&[1.0e-9, 0.5, 30.0]),
+                sigma_elevation_deg: rng.pick(&[1.0e-9, 0.5, 30.0]),
+            }
+        };
+        let mut o = Observation {
+            sensor_id: SensorId::from(sensor),
+            time: t,
+            measurement,
+            identity: None,
+            class_hint: None,
+            side: Default::default(),
+        };
+        if rng.unit() < 1.0 / 7.0 {
+            o.side.reported_velocity_enu_mps = Some([rng.range(-900.0, 900.0), 0.0, 0.0]);
+        }
+        o
+    }
+
+    fn assert_sound(tr: &Tracker, context: &str) {
+        for t in &tr.tracks {
+            assert!(t.kf.is_sound(), "{context}: track {} {:?}", t.id, t.kf);
+            assert!(
+                t.modes.is_sound(&tr.imm),
+                "{context}: track {} models",
+                t.id
+            );
+            let sum: f64 = t.modes.mu[..tr.imm.len()].iter().sum();
+            assert!(
+                (sum - 1.0).abs() < 1e-9,
+                "{context}: model probabilities sum to {sum}"
+            );
+        }
+    }
+
+    fn finite(t: &Track) -> bool {
+        let e = t.position_enu;
+        [e.east_m, e.north_m, e.up_m, t.sigma_horizontal_m]
+            .iter()
+            .chain(t.velocity_enu_mps.iter())
+            .all(|v| v.is_finite())
+            && t.sigma_horizontal_m >= 0.0
+    }
+
+    #[test]
+    fn random_degenerate_streams_never_leave_a_nan_or_non_positive_definite_state() {
+        let t0 = Timestamp::from_secs_f64(1_790_000_000.0);
+        let (mut born, mut updates) = (0, 0);
+        for case in 0..40u64 {
+            let mut rng = Rng(case);
+            let config = TrackerConfig {
+                process_noise_accel_mps2: rng.pick(&[0.0, 0.3, 3.0, 500.0]),
+                imm_turn_rate_deg_s: rng.pick(&[0.0, 15.0, 180.0]),
+                imm_turn_process_noise_accel_mps2: rng.pick(&[0.0, 3.0]),
+                jpda: rng.next() & 1 == 0,
+                clutter_density_per_km2: rng.pick(&[1.0e-6, 0.1, 1.0e6]),
+                confirm_hits: 1,
+                confirm_window: 1,
+                ..TrackerConfig::default()
+            };
+            let mut tr = Tracker::new(frame(), config);
+            let mut now = t0;
+            for step in 0..30 {
+                // Duplicate times, small steps, jumps of days, and steps back in time.
+                let dt_s = rng.pick(&[0.0, 0.0, 0.25, 1.0, -0.5, -30.0, 86_400.0, 1.0e-6]);
+                now = now.plus_secs_f64(dt_s);
+                let n = (rng.next() % 6) as usize;
+                let mut obs: Vec<Observation> = (0..n)
+                    .map(|_| {
+                        let lag = rng.pick(&[0.0, 0.0, -0.5, -1.9, -3.0]);
+                        random_obs(&mut rng, now.plus_secs_f64(lag))
+                    })
+                    .collect();
+                if let Some(first) = obs.first().cloned() {
+                    obs.push(first); // an exact repeat
+                }
+                let context = format!("case {case} step {step}");
+                for t in tr.step(&obs, now) {
+                    assert!(finite(&t), "{context}: published {t:?}");
+                }
+                assert_sound(&tr, &context);
+                for t in tr.picture(now.plus_secs_f64(rng.pick(&[0.0, 0.5, 100.0]))) {
+                    assert!(finite(&t), "{context}: picture {t:?}");
+                }
+            }
+            born += tr.stats().observations_unassociated;
+            updates += tr.stats().observations_used;
+        }
+        // The streams exercised the filter, not just the input checks.
+        assert!(
+            born > 200 && updates > 100,
+            "born {born}, updates {updates}"
+        );
     }
 }

@@ -178,6 +178,11 @@ enum Cmd {
         #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon)]
         receiver: Option<(f64, f64)>,
     },
+    /// Benchmarks with their reference scorers.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCmd,
+    },
     /// Issue a new API token for a user named in the site config (printed once).
     Token {
         /// The site config.
@@ -186,6 +191,22 @@ enum Cmd {
         /// The user (a `[[user]]` of the config).
         #[arg(long)]
         user: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCmd {
+    /// Run the tracker on a tracking scenario directory (../shared/data/tracking/scen_*: the
+    /// format in its README), write tracks.csv, print GOSPA, ID switches and time per scan.
+    Tracking {
+        /// The scenario directory.
+        dir: PathBuf,
+        /// Where to write the tracks (the README's tracks.csv format).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Print the report as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -253,6 +274,22 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 Err(e) => Err(e),
             }
+        }
+        Cmd::Bench {
+            what: BenchCmd::Tracking { dir, out, json },
+        } => {
+            let report = picket_bench::run_tracking_bench(
+                &dir,
+                out.as_deref(),
+                &picket_bench::BenchOptions::default(),
+            )
+            .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{report}");
+            }
+            Ok(())
         }
         Cmd::Token { config, user } => {
             let site = config::load(&config).map_err(|e| anyhow::anyhow!("{e}"))?;

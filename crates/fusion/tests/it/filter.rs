@@ -45,8 +45,10 @@ fn simultaneous_reports_fuse_to_their_mean_with_variance_over_n() {
 fn stationary_target_without_process_noise_matches_least_squares_line_fit() {
     // With q = 0 the filter is a least-squares fit of a line (position + velocity); the variance
     // of the fitted position at the last of n equally spaced samples is σ²(4n−2)/(n(n+1)).
+    // The closed form is of the constant-velocity filter alone: no turn models.
     let cfg = TrackerConfig {
         process_noise_accel_mps2: 0.0,
+        imm_turn_rate_deg_s: 0.0,
         ..TrackerConfig::default()
     };
     let mut tr = Tracker::new(frame(), cfg);
@@ -92,8 +94,10 @@ fn stationary_target_without_process_noise_matches_least_squares_line_fit() {
 fn constant_velocity_target_velocity_error_is_below_half_a_metre_per_second_after_20_updates() {
     // A filter tuned for a non-manoeuvring target (σa 0.1 m/s²): its own velocity σ after 20 scans
     // is ~0.12 m/s with 3 m noise, so 0.5 m/s is a >4σ bound, not luck.
+    // Constant velocity only: the bound is the CV filter's own σ.
     let cfg = TrackerConfig {
         process_noise_accel_mps2: 0.1,
+        imm_turn_rate_deg_s: 0.0,
         ..TrackerConfig::default()
     };
     let velocity = [12.0, -9.0, 0.5];

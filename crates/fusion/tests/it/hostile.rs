@@ -178,6 +178,7 @@ fn invalid_config_values_fall_back_to_defaults() {
         max_coast_confirmed_s: 0.0,
         max_sigma_horizontal_m: -1.0,
         initial_speed_sigma_mps: f64::NAN,
+        ..TrackerConfig::default()
     };
     assert!(cfg.validate().is_err());
     let mut tr = Tracker::new(frame(), cfg);

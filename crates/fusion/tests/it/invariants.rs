@@ -1,7 +1,10 @@
 //! The crate's absences, checked: no I/O, no clock, no async runtime, no hash-order dependence.
 
 const MANIFEST: &str = include_str!("../../Cargo.toml");
-const SOURCES: [(&str, &str); 6] = [
+const SOURCES: [(&str, &str); 9] = [
+    ("jpda.rs", include_str!("../../src/jpda.rs")),
+    ("bearing.rs", include_str!("../../src/bearing.rs")),
+    ("imm.rs", include_str!("../../src/imm.rs")),
     ("lib.rs", include_str!("../../src/lib.rs")),
     ("config.rs", include_str!("../../src/config.rs")),
     ("kalman.rs", include_str!("../../src/kalman.rs")),

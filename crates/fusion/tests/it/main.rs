@@ -1,11 +1,15 @@
 //! Behavioural tests of the tracker, through its public API only.
 
 mod association;
+mod bearings;
 mod determinism;
 mod filter;
 mod hostile;
 mod invariants;
+mod jpda;
+mod late;
 mod lifecycle;
+mod manoeuvre;
 mod perf;
 mod radar;
 

@@ -41,8 +41,10 @@ fn two_hundred_targets_per_scan_stay_within_budget() {
     let mut steady = per_scan_s[3..].to_vec();
     steady.sort_by(f64::total_cmp);
     let median_ms = steady[steady.len() / 2] * 1e3;
-    // Release builds must meet the 5 ms budget; unoptimised nalgebra is ~20× slower.
-    let budget_ms = if cfg!(debug_assertions) { 150.0 } else { 5.0 };
+    // Release builds must meet the 5 ms budget. Unoptimised nalgebra is ~100× slower with the
+    // three IMM models (~90 ms alone on the 2-core machine, twice that beside the other tests):
+    // there the bound only catches a blow-up.
+    let budget_ms = if cfg!(debug_assertions) { 400.0 } else { 5.0 };
     eprintln!("200 targets: median {median_ms:.2} ms per scan (budget {budget_ms} ms)");
     assert!(median_ms < budget_ms, "median {median_ms} ms per scan");
 }

@@ -95,26 +95,6 @@ fn radar_and_remote_id_of_one_drone_fuse_into_one_track() {
 }
 
 #[test]
-fn bearing_only_reports_are_counted_as_rejected() {
-    let mut tr = tracker();
-    let o = Observation {
-        sensor_id: SensorId::from("df-1"),
-        time: at(0.0),
-        measurement: Measurement::Bearing {
-            sensor_position: frame().origin(),
-            bearing_deg: 45.0,
-            sigma_bearing_deg: 2.0,
-        },
-        identity: None,
-        class_hint: None,
-        side: Default::default(),
-    };
-    assert!(tr.step(&[o], at(0.0)).is_empty());
-    assert!(tr.tracks().is_empty());
-    assert_eq!(tr.stats().observations_rejected, 1);
-}
-
-#[test]
 fn slightly_late_report_updates_in_place_and_a_very_late_one_is_rejected() {
     let mut tr = tracker();
     let v = [10.0, 0.0, 0.0];

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `picket` binary.
 
 mod architecture;
+mod bench;
 mod decode;
 mod demo;
 mod sapient;
