@@ -8,7 +8,7 @@
 //! to a new client) is skipped. A unit whose reports stop is flagged stale by assessment
 //! after its `stale_after`, like any moving unit.
 
-use picket_core::{Input, Timestamp, UnitId};
+use picket_core::{Input, Timestamp, UnitId, UnitPosition};
 use picket_cot::framing::decode_datagram;
 use picket_cot::negotiation::is_negotiation_event;
 use picket_cot::sa::is_friendly_ground;
@@ -58,6 +58,9 @@ impl LiveAdapter for TakSaInput {
         let me = self.clone();
         tokio::spawn(async move {
             let AdapterContext { sink, shutdown, .. } = ctx;
+            if me.units.is_empty() {
+                tracing::warn!(sensor = %sink.sensor_id(), "no moving unit has a callsign or tak_uid: TAK SA will move no unit");
+            }
             match me.source.clone() {
                 TakSaSource::Udp(addr) => me.serve_udp(addr, sink, shutdown).await,
                 TakSaSource::Tcp(addr) => me.serve_tcp(&addr, sink, shutdown).await,
@@ -70,7 +73,7 @@ impl LiveAdapter for TakSaInput {
 #[derive(Debug, PartialEq)]
 enum Verdict {
     /// A position of a unit.
-    Position(Input),
+    Position(UnitPosition),
     /// Not friendly SA, or a device of no unit: not ours.
     Ignore,
     /// Friendly SA of a unit that was stale when it arrived.
@@ -109,13 +112,13 @@ impl TakSaInput {
         // A device clock running ahead must not hold the position back in the reorder
         // buffer: a report cannot be from later than its reception.
         pos.time = pos.time.min(now);
-        Verdict::Position(Input::UnitPosition(pos))
+        Verdict::Position(pos)
     }
 
     /// Hands one event on; false when the pipeline is shutting down.
     async fn deliver(&self, sink: &InputSink, event: &CotEvent) -> bool {
         match self.judge(event, crate::wall_now()) {
-            Verdict::Position(input) => sink.send(input).await,
+            Verdict::Position(pos) => sink.send(Input::UnitPosition(pos)).await,
             Verdict::Stale => {
                 tracing::debug!(sensor = %sink.sensor_id(), uid = %event.uid, "stale SA skipped");
                 true
@@ -319,7 +322,7 @@ mod tests {
             ),
             now,
         );
-        let Verdict::Position(Input::UnitPosition(p)) = by_uid else {
+        let Verdict::Position(p) = by_uid else {
             panic!("{by_uid:?}")
         };
         assert_eq!(p.unit_id, UnitId::from("patrol-7"));
@@ -337,9 +340,7 @@ mod tests {
             ),
             now,
         );
-        assert!(
-            matches!(by_cs, Verdict::Position(Input::UnitPosition(ref p)) if p.unit_id == UnitId::from("patrol-8"))
-        );
+        assert!(matches!(by_cs, Verdict::Position(ref p) if p.unit_id == UnitId::from("patrol-8")));
         let other = i.judge(
             &sa(
                 "ANDROID-99",
@@ -369,7 +370,7 @@ mod tests {
             "2026-11-26T12:05:30Z",
             "2026-11-26T12:06:30Z",
         );
-        let Verdict::Position(Input::UnitPosition(p)) = i.judge(&ahead, now) else {
+        let Verdict::Position(p) = i.judge(&ahead, now) else {
             panic!("a position")
         };
         assert_eq!(p.time, now);

@@ -1,0 +1,16 @@
+//! Protocol output adapters: they take the pipeline's events (tracks, alert lifecycle
+//! events) and deliver them to the people who need them, over the wire those people use.
+//!
+//! - [`TakOutput`]: Cursor-on-Target to a TAK server over TCP or mutual TLS, or to a mesh
+//!   over UDP (multicast or unicast) — one stable uid per track, its type escalating with the
+//!   alert level, stale-outs when tracks end, alert markers addressed to the threatened
+//!   unit's callsign only, re-sent until cleared and then cancelled, and a GeoChat line per
+//!   lifecycle step.
+//!
+//! Not for: encoding (the `picket-cot` codec does that), deciding what is a threat
+//! (assessment), reading config files (the binary), or inputs (`picket-inputs`).
+#![deny(missing_docs)]
+
+mod tak;
+
+pub use tak::{TakConfigError, TakOutput, TakOutputConfig, TakTarget, TlsFiles};

@@ -1,0 +1,479 @@
+//! The TAK output's tasks: one takes in pipeline events (never blocking the pipeline), the
+//! other holds the connection — connect, announce, negotiate, send, reconnect with backoff.
+
+use super::picture::{Batch, Kind, Outgoing, Picture};
+use super::{profile, tls, TakOutputConfig, TakTarget};
+use picket_core::{GeoPoint, Timestamp};
+use picket_cot::framing::encode_for_stream;
+use picket_cot::negotiation::is_negotiation_event;
+use picket_cot::picket::encode_presence;
+use picket_cot::xml::encode_xml;
+use picket_cot::{FriendlySa, Limits, Negotiation, NegotiationStep, StreamDecoder, WireFormat};
+use picket_pipeline::metrics::{Counter, Gauge};
+use picket_pipeline::{Metrics, OutputContext};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::Notify;
+
+const MIN_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
+/// Picket re-announces itself this often; TAK servers list it as a contact meanwhile.
+const PRESENCE_PERIOD_S: f64 = 30.0;
+const PRESENCE_STALE: Duration = Duration::from_secs(90);
+/// After the pipeline ends, this long to deliver what is still waiting.
+const DRAIN: Duration = Duration::from_secs(10);
+/// Events per write: bounds how long the picture is locked and how long an alert can wait
+/// behind a burst of track positions.
+const MAX_BATCH: usize = 500;
+/// Largest datagram sent on a mesh (UDP's limit, less headers).
+const MAX_DATAGRAM: usize = 65_000;
+
+/// Counters of one TAK output, labelled by its target.
+struct Meters {
+    sent: HashMap<Kind, Counter>,
+    reconnects: Counter,
+    dropped: Counter,
+    connected: Gauge,
+}
+
+impl Meters {
+    fn new(m: &Metrics, target: &str) -> Self {
+        let sent = Kind::ALL
+            .iter()
+            .map(|k| {
+                (
+                    *k,
+                    m.counter(
+                        "picket_tak_events_sent_total",
+                        "CoT events written to a TAK output, per kind.",
+                        &[("output", target), ("kind", k.as_str())],
+                    ),
+                )
+            })
+            .collect();
+        Meters {
+            sent,
+            reconnects: m.counter(
+                "picket_tak_reconnects_total",
+                "Connection attempts to a TAK server after the first one.",
+                &[("output", target)],
+            ),
+            dropped: m.counter(
+                "picket_tak_events_dropped_total",
+                "CoT events a TAK output could not send (queue full during an outage, unencodable, datagram too large or refused).",
+                &[("output", target)],
+            ),
+            connected: m.gauge(
+                "picket_tak_connected",
+                "1 while a TAK output is connected to its server (mesh outputs: while the socket is open).",
+                &[("output", target)],
+            ),
+        }
+    }
+}
+
+/// State the two tasks share.
+struct Shared {
+    picture: Mutex<Picture>,
+    wake: Notify,
+    meters: Meters,
+    position: GeoPoint,
+    want_protobuf: bool,
+    label: String,
+    /// Dropped one-shots already added to the counter.
+    reported_dropped: Mutex<u64>,
+}
+
+impl Shared {
+    fn picture(&self) -> MutexGuard<'_, Picture> {
+        self.picture.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn take(&self, now: Timestamp) -> Batch {
+        let (batch, dropped) = {
+            let mut p = self.picture();
+            (p.take(now, MAX_BATCH), p.dropped())
+        };
+        if batch.more {
+            self.wake.notify_one();
+        }
+        let mut seen = self
+            .reported_dropped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if dropped > *seen {
+            self.meters.dropped.add(dropped - *seen);
+            *seen = dropped;
+        }
+        batch
+    }
+
+    fn presence(&self, now: Timestamp) -> Outgoing {
+        let p = self.picture();
+        Outgoing {
+            kind: Kind::Presence,
+            event: encode_presence(p.profile(), &self.position, now, PRESENCE_STALE),
+        }
+    }
+
+    fn finishing_and_idle(&self) -> bool {
+        let p = self.picture();
+        p.is_finishing() && p.is_idle()
+    }
+
+    /// How long the sender may sleep before something falls due.
+    fn sleep_for(&self, now: Timestamp, presence_due: Timestamp) -> Duration {
+        let due = self
+            .picture()
+            .next_due()
+            .map_or(presence_due, |d| d.min(presence_due));
+        let s = due.seconds_since(now).clamp(0.01, 1.0);
+        Duration::from_secs_f64(s)
+    }
+}
+
+fn wall_now() -> Timestamp {
+    let us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0);
+    Timestamp::from_micros(us)
+}
+
+/// The output's life: take in events until the pipeline ends or shuts down, then give the
+/// connection a bounded time to deliver what waits.
+pub(crate) async fn run(config: TakOutputConfig, tls: Option<tls::Client>, ctx: OutputContext) {
+    let OutputContext {
+        mut events,
+        site,
+        metrics,
+        mut shutdown,
+    } = ctx;
+    let label = config.target.to_string();
+    let profile = match profile(&site.name, &config) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(output = %label, "TAK output not started: {e}");
+            return;
+        }
+    };
+    let update_period_s = config.update_period.as_secs_f64();
+    let shared = Arc::new(Shared {
+        picture: Mutex::new(Picture::new(
+            profile,
+            update_period_s,
+            &site,
+            &config.device_uids,
+        )),
+        wake: Notify::new(),
+        meters: Meters::new(&metrics, &label),
+        position: site.frame.origin(),
+        want_protobuf: config.want_protobuf,
+        label: label.clone(),
+        reported_dropped: Mutex::new(0),
+    });
+    let mut sender = match config.target.clone() {
+        TakTarget::Udp(addr) => tokio::spawn(mesh_loop(addr, shared.clone())),
+        TakTarget::Tcp { host, port } | TakTarget::Tls { host, port } => {
+            tokio::spawn(stream_loop(host, port, tls, shared.clone()))
+        }
+    };
+    loop {
+        tokio::select! {
+            ev = events.recv() => match ev {
+                Some(ev) => {
+                    shared.picture().apply(&ev);
+                    shared.wake.notify_one();
+                }
+                None => break,
+            },
+            _ = shutdown.changed() => break,
+        }
+    }
+    let unaddressed = {
+        let mut p = shared.picture();
+        p.finish();
+        p.unaddressed()
+    };
+    if unaddressed > 0 {
+        tracing::warn!(output = %label, "{unaddressed} alert events went to no TAK device: their units have no callsign");
+    }
+    shared.wake.notify_one();
+    if tokio::time::timeout(DRAIN, &mut sender).await.is_err() {
+        sender.abort();
+        tracing::warn!(output = %label, "TAK output stopped with events undelivered (no connection within {} s of the end)", DRAIN.as_secs());
+    }
+}
+
+enum End {
+    /// Everything was delivered after the pipeline ended.
+    Finished,
+    /// The connection is gone, for this reason.
+    Lost(String),
+}
+
+async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, String> {
+    match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host, port))).await {
+        Ok(Ok(s)) => {
+            // Alerts are small and urgent: no Nagle delay.
+            let _ = s.set_nodelay(true);
+            Ok(s)
+        }
+        Ok(Err(e)) => Err(format!("cannot connect: {e}")),
+        Err(_) => Err(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())),
+    }
+}
+
+async fn stream_loop(host: String, port: u16, tls: Option<tls::Client>, shared: Arc<Shared>) {
+    let mut backoff = MIN_BACKOFF;
+    let mut attempts: u64 = 0;
+    loop {
+        let finishing_before = shared.picture().is_finishing();
+        if attempts > 0 {
+            shared.meters.reconnects.inc();
+        }
+        attempts += 1;
+        let end = match connect_tcp(&host, port).await {
+            Err(why) => End::Lost(why),
+            Ok(tcp) => {
+                let end = match &tls {
+                    None => session(tcp, &shared).await,
+                    Some(c) => {
+                        let hs = c.connector.connect(c.server_name.clone(), tcp);
+                        match tokio::time::timeout(CONNECT_TIMEOUT, hs).await {
+                            Ok(Ok(s)) => session(s, &shared).await,
+                            Ok(Err(e)) => End::Lost(format!("TLS handshake failed: {e}")),
+                            Err(_) => End::Lost("TLS handshake timed out".into()),
+                        }
+                    }
+                };
+                if !matches!(end, End::Lost(ref w) if w.starts_with("TLS")) {
+                    backoff = MIN_BACKOFF;
+                }
+                end
+            }
+        };
+        shared.meters.connected.set(0);
+        match end {
+            End::Finished => return,
+            End::Lost(why) => {
+                // The first failures and then one in twenty: an outage must not flood the log.
+                if attempts <= 3 || attempts.is_multiple_of(20) {
+                    tracing::warn!(output = %shared.label, "TAK connection: {why}; retrying in {:.1} s", backoff.as_secs_f64());
+                }
+            }
+        }
+        if finishing_before {
+            if !shared.picture().is_idle() {
+                tracing::warn!(output = %shared.label, "pipeline ended while the TAK server was unreachable: last events not delivered");
+            }
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            // The end of the pipeline cuts the wait short: one last attempt to deliver.
+            _ = shared.wake.notified(), if shared.picture().is_finishing() => {}
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// Encodes a batch for the wire; unencodable events are counted as dropped.
+fn encode(out: &[Outgoing], wire: WireFormat, meters: &Meters) -> (Vec<u8>, Vec<Kind>) {
+    let mut bytes = Vec::new();
+    let mut kinds = Vec::with_capacity(out.len());
+    for o in out {
+        match encode_for_stream(&o.event, wire) {
+            Ok(b) => {
+                bytes.extend_from_slice(&b);
+                kinds.push(o.kind);
+            }
+            Err(e) => {
+                meters.dropped.inc();
+                tracing::warn!("CoT event `{}` not encodable: {e}", o.event.uid);
+            }
+        }
+    }
+    (bytes, kinds)
+}
+
+fn count_sent(meters: &Meters, kinds: &[Kind]) {
+    for k in kinds {
+        if let Some(c) = meters.sent.get(k) {
+            c.inc();
+        }
+    }
+}
+
+/// One connection to a TAK server, until it breaks or everything is delivered at the end.
+async fn session<S: AsyncRead + AsyncWrite + Unpin>(stream: S, shared: &Shared) -> End {
+    tracing::info!(output = %shared.label, "connected to the TAK server");
+    shared.meters.connected.set(1);
+    shared.picture().resend_all();
+    let (mut rd, mut wr) = tokio::io::split(stream);
+    let mut negotiation = Negotiation::new(shared.want_protobuf);
+    let mut decoder = StreamDecoder::new(Limits::default());
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut presence_due = Timestamp::from_micros(i64::MIN);
+    loop {
+        let now = wall_now();
+        if negotiation.poll(now) == NegotiationStep::Disconnect {
+            return End::Lost("the server did not answer the TAK protocol request in time".into());
+        }
+        if negotiation.may_send() {
+            let mut out = Vec::new();
+            if now >= presence_due {
+                out.push(shared.presence(now));
+                presence_due = now.plus_secs_f64(PRESENCE_PERIOD_S);
+            }
+            let batch = shared.take(now);
+            out.extend(batch.out);
+            if !out.is_empty() {
+                let (bytes, kinds) = encode(&out, negotiation.wire(), &shared.meters);
+                let written = async {
+                    wr.write_all(&bytes).await?;
+                    wr.flush().await
+                };
+                // A server that stops reading must not hold the output forever.
+                let result = match tokio::time::timeout(WRITE_TIMEOUT, written).await {
+                    Ok(r) => r.map_err(|e| format!("write failed: {e}")),
+                    Err(_) => Err(format!(
+                        "the server took no data for {} s",
+                        WRITE_TIMEOUT.as_secs()
+                    )),
+                };
+                if let Err(why) = result {
+                    shared.picture().requeue(batch.oneshots);
+                    return End::Lost(why);
+                }
+                count_sent(&shared.meters, &kinds);
+            }
+            if shared.finishing_and_idle() {
+                let _ = wr.shutdown().await;
+                return End::Finished;
+            }
+        }
+        let sleep = shared.sleep_for(now, presence_due);
+        tokio::select! {
+            r = rd.read(&mut buf) => {
+                let n = match r {
+                    Ok(0) => return End::Lost("the server closed the connection".into()),
+                    Ok(n) => n,
+                    Err(e) => return End::Lost(format!("read failed: {e}")),
+                };
+                decoder.push(&buf[..n]);
+                loop {
+                    let ev = match decoder.next_event() {
+                        Ok(Some(ev)) => ev,
+                        Ok(None) => break,
+                        Err(e) if e.is_fatal() => return End::Lost(format!("the server's stream is unreadable: {e}")),
+                        // One bad message from the server: not ours to fix, the stream goes on.
+                        Err(_) => continue,
+                    };
+                    match negotiation.on_event(&ev, wall_now()) {
+                        NegotiationStep::SendRequest(req) => {
+                            let sent = match encode_for_stream(&req, WireFormat::Xml) {
+                                Ok(b) => wr.write_all(&b).await.and(wr.flush().await),
+                                Err(e) => Err(std::io::Error::other(e.to_string())),
+                            };
+                            if let Err(e) = sent {
+                                return End::Lost(format!("write failed: {e}"));
+                            }
+                        }
+                        NegotiationStep::SwitchToProtobuf => {
+                            decoder.set_wire(WireFormat::ProtobufV1);
+                            tracing::info!(output = %shared.label, "TAK server accepted protocol v1: sending protobuf");
+                        }
+                        NegotiationStep::StayXml => {
+                            tracing::info!(output = %shared.label, "TAK server refused protocol v1: staying with XML");
+                        }
+                        NegotiationStep::Disconnect => {
+                            return End::Lost("TAK protocol negotiation failed".into());
+                        }
+                        NegotiationStep::Nothing => {}
+                    }
+                    if !is_negotiation_event(&ev) {
+                        if let Ok(sa) = FriendlySa::from_event(&ev) {
+                            if let Some(cs) = &sa.callsign {
+                                shared.picture().learn_device(cs, &sa.uid);
+                            }
+                        }
+                    }
+                }
+            }
+            _ = shared.wake.notified() => {}
+            _ = tokio::time::sleep(sleep) => {}
+        }
+    }
+}
+
+/// Mesh: each event one XML datagram (every TAK device decodes XML; protobuf on a mesh needs
+/// every peer's TakControl, which an output that does not listen cannot know).
+async fn mesh_loop(addr: SocketAddr, shared: Arc<Shared>) {
+    let bind: SocketAddr = if addr.is_ipv4() {
+        SocketAddr::from(([0, 0, 0, 0], 0))
+    } else {
+        SocketAddr::from(([0u16; 8], 0))
+    };
+    let mut backoff = MIN_BACKOFF;
+    let socket = loop {
+        match UdpSocket::bind(bind).await {
+            Ok(s) => break s,
+            Err(e) => {
+                tracing::warn!(output = %shared.label, "cannot open a UDP socket: {e}");
+                if shared.picture().is_finishing() {
+                    return;
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    };
+    shared.meters.connected.set(1);
+    tracing::info!(output = %shared.label, "sending CoT to the mesh");
+    let mut presence_due = Timestamp::from_micros(i64::MIN);
+    let mut send_errors: u64 = 0;
+    loop {
+        let now = wall_now();
+        let mut out = Vec::new();
+        if now >= presence_due {
+            out.push(shared.presence(now));
+            presence_due = now.plus_secs_f64(PRESENCE_PERIOD_S);
+        }
+        out.extend(shared.take(now).out);
+        for o in &out {
+            let bytes = match encode_xml(&o.event) {
+                Ok(x) if x.len() <= MAX_DATAGRAM => x,
+                Ok(_) | Err(_) => {
+                    shared.meters.dropped.inc();
+                    continue;
+                }
+            };
+            match socket.send_to(bytes.as_bytes(), addr).await {
+                Ok(_) => count_sent(&shared.meters, &[o.kind]),
+                Err(e) => {
+                    shared.meters.dropped.inc();
+                    send_errors += 1;
+                    if send_errors <= 3 || send_errors.is_multiple_of(100) {
+                        tracing::warn!(output = %shared.label, "mesh datagram not sent: {e}");
+                    }
+                }
+            }
+        }
+        if shared.finishing_and_idle() {
+            shared.meters.connected.set(0);
+            return;
+        }
+        let sleep = shared.sleep_for(now, presence_due);
+        tokio::select! {
+            _ = shared.wake.notified() => {}
+            _ = tokio::time::sleep(sleep) => {}
+        }
+    }
+}
