@@ -38,6 +38,9 @@ pub struct ApiContext {
     pub auth: Arc<dyn Auth>,
     /// Directory of the console's files (`index.html`, `app.js`, `node_modules/leaflet`).
     pub web_root: Option<PathBuf>,
+    /// Turns true at shutdown: open event streams close (they would otherwise keep the
+    /// pipeline's channels, and so the process, alive).
+    pub shutdown: watch::Receiver<bool>,
 }
 
 /// The router with every route.

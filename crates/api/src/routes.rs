@@ -111,7 +111,7 @@ async fn site(
     State(ctx): State<ApiContext>,
     Caller(p): Caller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let v = {
+    let (v, detail) = {
         let s = read_state(&ctx)?;
         let units: Vec<_> = s
             .site
@@ -120,16 +120,17 @@ async fn site(
             .filter(|u| p.may_see(&u.sector))
             .collect();
         let ids: Vec<&str> = units.iter().map(|u| u.id.0.as_str()).collect();
-        ctx.auth
-            .audit(&p.name, "view_site", &format!("units: {}", ids.join(",")));
-        json!({
+        let detail = format!("units: {}", ids.join(","));
+        let v = json!({
             "name": s.site.name,
             "origin": s.site.frame.origin(),
             "zones": s.site.zones,
             "units": units,
             "sensors": s.site.sensors,
-        })
+        });
+        (v, detail)
     };
+    audit(&ctx, &p, "view_site", detail).await;
     Ok(Json(v))
 }
 
@@ -145,24 +146,43 @@ async fn units(
     State(ctx): State<ApiContext>,
     Caller(p): Caller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let s = read_state(&ctx)?;
-    let v: Vec<_> = s.units.values().filter(|u| p.may_see(&u.sector)).collect();
-    let ids: Vec<&str> = v.iter().map(|u| u.unit_id.0.as_str()).collect();
-    ctx.auth.audit(&p.name, "view_units", &ids.join(","));
-    Ok(Json(json!(v)))
+    let (v, detail) = {
+        let s = read_state(&ctx)?;
+        let v: Vec<_> = s.units.values().filter(|u| p.may_see(&u.sector)).collect();
+        let ids: Vec<&str> = v.iter().map(|u| u.unit_id.0.as_str()).collect();
+        (json!(v), ids.join(","))
+    };
+    audit(&ctx, &p, "view_units", detail).await;
+    Ok(Json(v))
 }
 
 async fn alerts(
     State(ctx): State<ApiContext>,
     Caller(p): Caller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let s = read_state(&ctx)?;
-    let v: Vec<_> = s
-        .alerts
-        .values()
-        .filter(|a| s.unit_sector(&a.unit_id).is_some_and(|sec| p.may_see(sec)))
-        .collect();
-    Ok(Json(json!(v)))
+    let (v, detail) = {
+        let s = read_state(&ctx)?;
+        let v: Vec<_> = s
+            .alerts
+            .values()
+            .filter(|a| s.unit_sector(&a.unit_id).is_some_and(|sec| p.may_see(sec)))
+            .collect();
+        let mut units: Vec<&str> = v.iter().map(|a| a.unit_id.0.as_str()).collect();
+        units.sort_unstable();
+        units.dedup();
+        (json!(v), format!("units: {}", units.join(",")))
+    };
+    // An alert's position, range and bearing locate its unit: who looked is recorded.
+    audit(&ctx, &p, "view_alerts", detail).await;
+    Ok(Json(v))
+}
+
+/// Record an audit entry on a blocking thread (it is a durable store write); callers hold no
+/// lock of the live picture while they wait.
+pub(crate) async fn audit(ctx: &ApiContext, p: &Principal, action: &'static str, detail: String) {
+    let auth = ctx.auth.clone();
+    let who = p.name.clone();
+    let _ = tokio::task::spawn_blocking(move || auth.audit(&who, action, &detail)).await;
 }
 
 async fn sensors(
@@ -224,11 +244,13 @@ async fn acknowledge(
         .map_err(|_| ApiError(StatusCode::SERVICE_UNAVAILABLE, "pipeline stopped".into()))?;
     match r {
         Ok(ev) => {
-            ctx.auth.audit(
-                &p.name,
+            audit(
+                &ctx,
+                &p,
                 "acknowledge_alert",
-                &format!("{alert_id} unit {} sector {sector}", ev.unit_id),
-            );
+                format!("{alert_id} unit {} sector {sector}", ev.unit_id),
+            )
+            .await;
             Ok(Json(json!(ev)))
         }
         Err(AckError::Refused(e)) => {

@@ -11,6 +11,9 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
+/// Open streams re-check their token this often.
+const REAUTH_EVERY: Duration = Duration::from_secs(60);
+
 pub(crate) async fn upgrade(State(ctx): State<ApiContext>, ws: WebSocketUpgrade) -> Response {
     ws.max_message_size(64 * 1024)
         .on_upgrade(move |socket| session(socket, ctx))
@@ -38,14 +41,15 @@ async fn session(mut socket: WebSocket, ctx: ApiContext) {
         return close(socket, 4401, "send {\"token\": TOKEN} first").await;
     };
     let auth = ctx.auth.clone();
-    let principal = tokio::task::spawn_blocking(move || auth.authenticate(&token))
+    let t = token.clone();
+    let principal = tokio::task::spawn_blocking(move || auth.authenticate(&t))
         .await
         .ok()
         .flatten();
     let Some(p) = principal else {
         return close(socket, 4401, "invalid or revoked token").await;
     };
-    ctx.auth.audit(&p.name, "stream_open", "live event stream");
+    crate::routes::audit(&ctx, &p, "stream_open", "live event stream".into()).await;
     let hello = json!({"type": "hello", "user": p.name, "role": p.role.as_str()});
     if socket
         .send(Message::Text(hello.to_string().into()))
@@ -58,8 +62,31 @@ async fn session(mut socket: WebSocket, ctx: ApiContext) {
     if send_snapshot(&mut socket, &ctx, &p).await.is_err() {
         return;
     }
+    let mut shutdown = ctx.shutdown.clone();
+    // A revoked token or narrowed sectors take effect on open streams too.
+    let mut recheck = tokio::time::interval(REAUTH_EVERY);
+    recheck.tick().await;
+    let mut p = p;
     loop {
         tokio::select! {
+            changed = shutdown.changed() => {
+                let stop = changed.is_err() || *shutdown.borrow();
+                if stop {
+                    let _ = socket.send(Message::Close(Some(CloseFrame { code: 1001, reason: "shutting down".into() }))).await;
+                    break;
+                }
+            }
+            _ = recheck.tick() => {
+                let auth = ctx.auth.clone();
+                let t = token.clone();
+                match tokio::task::spawn_blocking(move || auth.authenticate(&t)).await.ok().flatten() {
+                    Some(now) => p = now,
+                    None => {
+                        let _ = socket.send(Message::Close(Some(CloseFrame { code: 4401, reason: "token revoked".into() }))).await;
+                        break;
+                    }
+                }
+            }
             ev = rx.recv() => match ev {
                 Ok(ev) => {
                     if let Some(v) = render(&ev, &p, &ctx) {
@@ -82,7 +109,7 @@ async fn session(mut socket: WebSocket, ctx: ApiContext) {
             },
         }
     }
-    ctx.auth.audit(&p.name, "stream_close", "live event stream");
+    crate::routes::audit(&ctx, &p, "stream_close", "live event stream".into()).await;
 }
 
 fn sector_of(state: &LiveState, unit: &picket_core::UnitId) -> Option<String> {

@@ -8,6 +8,9 @@ use picket_pipeline::{AdapterContext, LiveAdapter};
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
 
+/// No byte from a Beast feed for this long: assume the connection is dead and reconnect.
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A Beast TCP client connecting to `addr` (`host:port`).
 #[derive(Debug, Clone)]
 pub struct BeastTcp {
@@ -48,9 +51,14 @@ async fn run(addr: String, ctx: AdapterContext) {
                 let mut deframer = BeastDeframer::new();
                 let mut buf = vec![0u8; 16 * 1024];
                 loop {
+                    // A receiver that vanished without closing (power, link) must not hold the
+                    // feed forever: no byte for READ_TIMEOUT means reconnect.
                     let n = tokio::select! {
                         _ = shutdown.changed() => return,
-                        r = stream.read(&mut buf) => r.unwrap_or(0),
+                        r = tokio::time::timeout(READ_TIMEOUT, stream.read(&mut buf)) => match r {
+                            Ok(r) => r.unwrap_or(0),
+                            Err(_) => 0,
+                        },
                     };
                     if n == 0 {
                         break;
@@ -72,8 +80,9 @@ async fn run(addr: String, ctx: AdapterContext) {
                                 continue;
                             }
                             let now = crate::wall_now();
-                            let d =
-                                decoder.decode(frame.data(), Some(frame.mlat_ticks as f64 / 12e6));
+                            // Reception time times CPR pairing: receivers' tick counters may be
+                            // absent (0) or GPS-format, and would pair frames of any age.
+                            let d = decoder.decode(frame.data(), Some(now.as_secs_f64()));
                             match (&d.message, &d.fix) {
                                 (Err(e), _) => sink.reject("mode s", &e.to_string()),
                                 (Ok(_), Some(fix)) => {

@@ -14,6 +14,10 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// Connections beyond this are refused: a flood of sockets must not exhaust the node.
 const MAX_CONNECTIONS: usize = 64;
+/// A new connection must register within this.
+const REGISTER_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
+/// A registered node silent for this long is disconnected (it may reconnect).
+const SILENCE_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Picket as a SAPIENT fusion node listening on `listen`.
 #[derive(Debug, Clone)]
@@ -51,6 +55,8 @@ impl SapientServer {
                 _ = shutdown.changed() => break,
                 accepted = listener.accept() => {
                     let Ok((stream, peer)) = accepted else { continue };
+                    // Reap finished connections so a connect/disconnect loop holds no memory.
+                    while conns.try_join_next().is_some() {}
                     if open.load(Ordering::Relaxed) >= MAX_CONNECTIONS {
                         sink.reject("too many connections", &format!("refused {peer}"));
                         continue;
@@ -79,9 +85,23 @@ async fn connection(
     let mut buf = vec![0u8; 64 * 1024];
     tracing::info!(sensor = %sink.sensor_id(), %peer, "SAPIENT sensor connected");
     loop {
+        // An idle peer must not hold one of the limited connection slots: a node registers
+        // within REGISTER_WITHIN and then reports at least every SILENCE_LIMIT.
+        let limit = if session.profile().is_some() {
+            SILENCE_LIMIT
+        } else {
+            REGISTER_WITHIN
+        };
         let n = tokio::select! {
             _ = shutdown.changed() => return,
-            r = stream.read(&mut buf) => match r { Ok(0) | Err(_) => break, Ok(n) => n },
+            r = tokio::time::timeout(limit, stream.read(&mut buf)) => match r {
+                Ok(Ok(0)) | Ok(Err(_)) => break,
+                Ok(Ok(n)) => n,
+                Err(_) => {
+                    sink.reject("sapient idle", &format!("{peer}: nothing for {limit:?}; closing"));
+                    break;
+                }
+            },
         };
         for ev in session.on_bytes(&buf[..n], crate::wall_now()) {
             match ev {

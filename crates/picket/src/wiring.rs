@@ -132,6 +132,7 @@ async fn serve_api(
         metrics: pipeline.metrics.clone(),
         auth,
         web_root,
+        shutdown: shutdown.clone(),
     };
     let listener = tokio::net::TcpListener::bind(listen)
         .await

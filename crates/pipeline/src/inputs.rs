@@ -11,6 +11,9 @@ use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::sync::{broadcast, mpsc, watch};
 
+/// No byte from a TCP feed for this long: assume the connection is dead and reconnect.
+const TCP_READ_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Where a sensor's bytes come from.
 #[derive(Clone, Debug)]
 pub enum Source {
@@ -353,9 +356,14 @@ pub(crate) async fn run_live(
                         let mut split = LineSplitter::default();
                         let mut buf = vec![0u8; 16_384];
                         loop {
+                            // A peer that vanished without closing must not hold the feed:
+                            // no byte for TCP_READ_TIMEOUT means reconnect.
                             let n = tokio::select! {
                                 _ = shutdown.changed() => return,
-                                r = stream.read(&mut buf) => r.unwrap_or(0),
+                                r = tokio::time::timeout(TCP_READ_TIMEOUT, stream.read(&mut buf)) => match r {
+                                    Ok(r) => r.unwrap_or(0),
+                                    Err(_) => 0,
+                                },
                             };
                             if n == 0 {
                                 break;

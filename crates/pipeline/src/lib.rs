@@ -302,6 +302,7 @@ pub fn start(
     drop(ingest_tx);
     let fusion = stages::FusionStage::new(
         &config,
+        live,
         if live { config.reorder_window_s } else { 0.0 },
         metrics.clone(),
     );

@@ -185,6 +185,17 @@ pub(crate) fn open_sinks(
 
 // ---------------------------------------------------------------- fusion stage
 
+/// Live inputs stamped further ahead of the wall clock than this are dropped.
+const MAX_FUTURE_S: f64 = 5.0;
+
+fn wall_now() -> Timestamp {
+    let us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0);
+    Timestamp::from_micros(us)
+}
+
 pub(crate) struct StepMsg {
     now: Timestamp,
     tracks: Vec<Track>,
@@ -196,6 +207,8 @@ pub(crate) struct FusionStage {
     tracker: Tracker,
     step_us: i64,
     reorder_us: i64,
+    live: bool,
+    future: Counter,
     buffer: Vec<Input>,
     next_boundary: Option<i64>,
     max_seen: Option<Timestamp>,
@@ -208,12 +221,22 @@ pub(crate) struct FusionStage {
 }
 
 impl FusionStage {
-    pub(crate) fn new(config: &PipelineConfig, reorder_s: f64, metrics: Arc<Metrics>) -> Self {
+    pub(crate) fn new(
+        config: &PipelineConfig,
+        live: bool,
+        reorder_s: f64,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let c = |n: &str, h: &str| metrics.counter(n, h, &[("stage", "fusion")]);
         FusionStage {
             tracker: Tracker::new(config.site.frame, config.tracker),
             step_us: (config.step_period_s * 1e6).round() as i64,
             reorder_us: (reorder_s * 1e6).round() as i64,
+            live,
+            future: c(
+                "picket_fusion_future_inputs_total",
+                "Live inputs dropped because their time lies more than 5 s in the future.",
+            ),
             buffer: Vec::new(),
             next_boundary: None,
             max_seen: None,
@@ -316,6 +339,15 @@ impl FusionStage {
             let watermark = match msg {
                 IngestMsg::Input(input) => {
                     let t = input.time();
+                    // Live: a time of validity in the future is a bad clock or a lie; it must
+                    // not drag fusion's clock ahead of the world (and coast out every track).
+                    if self.live {
+                        let limit = wall_now().plus_secs_f64(MAX_FUTURE_S);
+                        if t > limit {
+                            self.future.inc();
+                            continue;
+                        }
+                    }
                     if self.last_step.is_some_and(|s| t < s) {
                         self.late.inc();
                     }
@@ -326,11 +358,15 @@ impl FusionStage {
                         self.max_seen = Some(t);
                     }
                     self.buffer.push(input);
-                    Timestamp::from_micros(t.as_micros() - self.reorder_us).max(
-                        self.max_seen.map_or(t, |m| {
-                            Timestamp::from_micros(m.as_micros() - self.reorder_us)
-                        }),
-                    )
+                    // Data may be processed up to the newest time seen, less the reorder window;
+                    // live, never beyond the wall clock.
+                    let newest = self.max_seen.unwrap_or(t);
+                    let newest = if self.live {
+                        newest.min(wall_now())
+                    } else {
+                        newest
+                    };
+                    Timestamp::from_micros(newest.as_micros() - self.reorder_us)
                 }
                 IngestMsg::Watermark(w) => w,
             };
@@ -365,6 +401,9 @@ impl FusionStage {
 }
 
 // ---------------------------------------------------------------- assessment + alerting stage
+
+/// Cleared alerts are kept in the live picture this long (data time), seconds.
+const CLEARED_RETENTION_S: f64 = 3_600.0;
 
 pub(crate) struct AssessStage {
     assessor: Assessor,
@@ -474,6 +513,11 @@ impl AssessStage {
         );
         if let Ok(mut s) = self.state.write() {
             s.alerts.insert(ev.alert_id, ev.clone());
+            // Cleared alerts stay in the live picture for an hour (they are in the store for
+            // good): a stream of hostile tracks must not grow every snapshot without bound.
+            let horizon = ev.time.plus_secs_f64(-CLEARED_RETENTION_S);
+            s.alerts
+                .retain(|_, a| a.state != picket_core::AlertState::Cleared || a.time >= horizon);
         }
         let line = serde_json::to_string(&ev).unwrap_or_default();
         for s in &self.sinks.alerts {

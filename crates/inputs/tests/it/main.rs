@@ -208,7 +208,9 @@ fn offline_beast_positions(bytes: &[u8], receiver: (f64, f64)) -> usize {
         ) {
             continue;
         }
-        let d = decoder.decode(f.data(), Some(f.mlat_ticks as f64 / 12e6));
+        // The live adapter times CPR pairing by reception; the replayed capture arrives within
+        // about a second, so one reception time for the whole file is the same pairing.
+        let d = decoder.decode(f.data(), Some(0.0));
         if let Some(fix) = &d.fix {
             let t = picket_core::Timestamp::from_micros(0);
             if picket_modes::to_observation(&SensorId("x".into()), t, fix).is_some() {

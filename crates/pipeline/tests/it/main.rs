@@ -405,3 +405,58 @@ async fn output_adapters_get_every_alert_event_in_order() {
         "tracks too"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_from_the_far_future_is_dropped_and_does_not_stall_fusion() {
+    let s = scenario();
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = sock.local_addr().unwrap();
+    drop(sock);
+    let radar = s
+        .sensors
+        .iter()
+        .find(|x| x.id.0 == "radar-1")
+        .unwrap()
+        .id
+        .clone();
+    let c = PipelineConfig::new(site(&s), Feed::Live(vec![(radar, Source::Udp(addr))]));
+    let (tx, rx) = watch::channel(false);
+    let p =
+        picket_pipeline::start(c, Box::new(SqliteStore::open_in_memory().unwrap()), rx).unwrap();
+    let client = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let m = p.metrics.clone();
+    let line = |t: &str| format!("{{\"time\":\"{t}\",\"range_m\":1500,\"azimuth_deg\":180}}\n");
+    for _ in 0..50 {
+        client
+            .send_to(line("9999-01-01T00:00:00Z").as_bytes(), addr)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if m.counter_sum("picket_fusion_future_inputs_total") > 0 {
+            break;
+        }
+    }
+    assert!(
+        m.counter_sum("picket_fusion_future_inputs_total") > 0,
+        "{}",
+        m.render()
+    );
+    // Present-day reports still reach the tracker afterwards.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while m.counter_sum("picket_fusion_observations_total") == 0 {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_micros() as i64;
+            let t = Timestamp::from_micros(now).to_rfc3339();
+            client.send_to(line(&t).as_bytes(), addr).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await
+    .expect("fusion keeps stepping on live data");
+    tx.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), p.join())
+        .await
+        .unwrap();
+}
