@@ -191,6 +191,9 @@ enum Cmd {
         /// The user (a `[[user]]` of the config).
         #[arg(long)]
         user: String,
+        /// Revoke every token of the user instead of issuing one.
+        #[arg(long)]
+        revoke: bool,
     },
 }
 
@@ -291,9 +294,17 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Token { config, user } => {
+        Cmd::Token {
+            config,
+            user,
+            revoke,
+        } => {
             let site = config::load(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
-            wiring::issue_user_token(&site, &user)
+            if revoke {
+                wiring::revoke_user_tokens(&site, &user)
+            } else {
+                wiring::issue_user_token(&site, &user)
+            }
         }
         Cmd::Demo {
             speed,

@@ -94,8 +94,21 @@ fn find_web_root(explicit: Option<PathBuf>) -> Option<PathBuf> {
 fn shutdown_on_ctrl_c() -> watch::Receiver<bool> {
     let (tx, rx) = watch::channel(false);
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("stopping (Ctrl-C) …");
+        // Ctrl-C, or SIGTERM from a service manager: both drain the pipeline.
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        let which = tokio::select! {
+            r = tokio::signal::ctrl_c() => r.is_ok().then_some("Ctrl-C"),
+            _ = term => Some("SIGTERM"),
+        };
+        if let Some(which) = which {
+            eprintln!("stopping ({which}) …");
             let _ = tx.send(true);
         }
         // Keep the sender alive so receivers don't see a spurious change.
@@ -651,6 +664,24 @@ pub(crate) fn write_scenario(out: &Path, seed: u64, start: Timestamp) -> Result<
 }
 
 /// `picket token --config FILE --user NAME`.
+/// `picket token --config FILE --user NAME --revoke`.
+pub(crate) fn revoke_user_tokens(site: &SiteConfig, user: &str) -> Result<()> {
+    let mut store = open_store(&site.store_path)?;
+    let n = store
+        .revoke_tokens(user)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    store
+        .audit(
+            wall_now(),
+            "cli",
+            "revoke_tokens",
+            &format!("user {user}: {n} tokens"),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("revoked {n} token(s) of `{user}`; open streams close within a minute");
+    Ok(())
+}
+
 pub(crate) fn issue_user_token(site: &SiteConfig, user: &str) -> Result<()> {
     let Some(u) = site.users.iter().find(|u| u.name == user) else {
         let known: Vec<&str> = site.users.iter().map(|u| u.name.as_str()).collect();

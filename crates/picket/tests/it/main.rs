@@ -5,3 +5,4 @@ mod bench;
 mod decode;
 mod demo;
 mod sapient;
+mod token;
