@@ -546,6 +546,7 @@ impl Assessor {
                 out.push(self.threat(&ctx, &self.units[*i], state, *age));
             }
         }
+        mark_swarms(&mut out);
         out
     }
 
@@ -870,4 +871,97 @@ fn crossing(
             course_deg: p0.bearing_to_deg(p1),
         })
     })
+}
+
+/// Several drones (or unknown objects) threatening the same unit at once are a coordinated
+/// attack: each of their threats says so, most important first after the class.
+fn mark_swarms(threats: &mut [Threat]) {
+    use std::collections::BTreeMap;
+    let converging = |t: &Threat| {
+        t.level >= ThreatLevel::Caution
+            && matches!(t.class, TargetClass::Drone | TargetClass::Unknown)
+            && t.closing_speed_mps > 0.0
+    };
+    let mut per_unit: BTreeMap<UnitId, usize> = BTreeMap::new();
+    for t in threats.iter().filter(|t| converging(t)) {
+        *per_unit.entry(t.unit_id.clone()).or_default() += 1;
+    }
+    for t in threats.iter_mut() {
+        let n = per_unit.get(&t.unit_id).copied().unwrap_or(0);
+        if n >= 2 && converging(t) {
+            let at = t.reasons.len().min(1);
+            t.reasons.insert(
+                at,
+                format!("one of {n} drones converging on this unit (swarm)"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod swarm_tests {
+    use super::*;
+    use picket_core::GeoPoint;
+
+    fn threat(
+        track: u64,
+        unit: &str,
+        level: ThreatLevel,
+        class: TargetClass,
+        closing: f64,
+    ) -> Threat {
+        Threat {
+            track_id: TrackId(track),
+            unit_id: UnitId(unit.into()),
+            level,
+            class,
+            dark: true,
+            position: GeoPoint::new(31.3, -109.9, 1500.0),
+            range_m: 1000.0,
+            bearing_deg: 180.0,
+            closing_speed_mps: closing,
+            closest_approach_m: 50.0,
+            time_to_closest_approach_s: 50.0,
+            reasons: vec!["dark drone (no Remote ID)".into(), "1 km S".into()],
+        }
+    }
+
+    #[test]
+    fn two_drones_closing_on_one_unit_are_called_a_swarm() {
+        let mut t = vec![
+            threat(1, "post", ThreatLevel::Warning, TargetClass::Drone, 20.0),
+            threat(2, "post", ThreatLevel::Caution, TargetClass::Unknown, 15.0),
+            threat(3, "other", ThreatLevel::Warning, TargetClass::Drone, 20.0),
+            threat(4, "post", ThreatLevel::Info, TargetClass::Bird, 10.0),
+        ];
+        mark_swarms(&mut t);
+        assert_eq!(
+            t[0].reasons[1],
+            "one of 2 drones converging on this unit (swarm)"
+        );
+        assert_eq!(
+            t[1].reasons[1],
+            "one of 2 drones converging on this unit (swarm)"
+        );
+        assert!(
+            t[2].reasons.iter().all(|r| !r.contains("swarm")),
+            "alone at its unit"
+        );
+        assert!(
+            t[3].reasons.iter().all(|r| !r.contains("swarm")),
+            "a bird is no swarm"
+        );
+    }
+
+    #[test]
+    fn an_opening_drone_does_not_make_a_swarm() {
+        let mut t = vec![
+            threat(1, "post", ThreatLevel::Warning, TargetClass::Drone, 20.0),
+            threat(2, "post", ThreatLevel::Caution, TargetClass::Drone, -5.0),
+        ];
+        mark_swarms(&mut t);
+        assert!(t
+            .iter()
+            .all(|x| x.reasons.iter().all(|r| !r.contains("swarm"))));
+    }
 }

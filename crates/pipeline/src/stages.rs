@@ -420,6 +420,8 @@ pub(crate) struct AssessStage {
     alert_counters: BTreeMap<&'static str, Counter>,
     store_refusals: Counter,
     unit_steps: u64,
+    metrics: Arc<Metrics>,
+    mean_ack: Gauge,
 }
 
 impl AssessStage {
@@ -464,6 +466,12 @@ impl AssessStage {
             speed,
             inputs_done,
             alert_counters,
+            mean_ack: metrics.gauge(
+                "picket_alert_mean_time_to_acknowledge_ms",
+                "Mean time from raising an alert to its acknowledgement, milliseconds.",
+                &[],
+            ),
+            metrics: metrics.clone(),
             store_refusals: metrics.counter(
                 "picket_alerts_not_stored_total",
                 "Alert events that could not be stored and so were not announced.",
@@ -506,6 +514,24 @@ impl AssessStage {
         }
         if let Some(c) = self.alert_counters.get(ev.state.as_str()) {
             c.inc();
+        }
+        // The alert budget: alerts raised per unit (rate() of it is alerts per unit per hour)
+        // and how long people take to acknowledge.
+        match ev.state {
+            picket_core::AlertState::Raised => self
+                .metrics
+                .counter(
+                    "picket_alerts_raised_per_unit_total",
+                    "Alerts raised, per protected unit.",
+                    &[("unit", &ev.unit_id.0)],
+                )
+                .inc(),
+            picket_core::AlertState::Acknowledged => {
+                if let Some(s) = self.alerts.metrics().mean_time_to_acknowledge_s {
+                    self.mean_ack.set((s * 1000.0).round().max(0.0) as u64);
+                }
+            }
+            _ => {}
         }
         tracing::info!(
             alert = %ev.alert_id, state = ev.state.as_str(), unit = %ev.unit_id, track = %ev.track_id,

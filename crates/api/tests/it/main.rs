@@ -244,6 +244,17 @@ async fn operators_acknowledge_once_viewers_may_not_and_it_is_audited() {
         .find(|a| a["alert_id"] == id)
         .unwrap();
     assert_eq!(a["acknowledged_by"], "olly");
+    // The alert budget is exported: alerts raised per unit, time to acknowledge.
+    let (_, metrics) = get(&h, "/metrics", Some(&h.admin)).await;
+    let metrics = metrics.as_str().unwrap().to_string();
+    assert!(
+        metrics.contains("picket_alerts_raised_per_unit_total{unit=\"post-alpha\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("picket_alert_mean_time_to_acknowledge_ms "),
+        "{metrics}"
+    );
     let log = SqliteStore::open(&h.db).unwrap().audit_log().unwrap();
     assert!(log
         .iter()
