@@ -99,6 +99,8 @@ pub struct PipelineConfig {
     pub reorder_window_s: f64,
     /// Capacity of each bounded channel between stages.
     pub channel_capacity: usize,
+    /// Append to JSON-lines output files instead of starting them afresh (live sites).
+    pub append_outputs: bool,
     /// Playback only: recorded binary frames, merged with the lines by time.
     pub playback_frames: Vec<PlaybackFrame>,
     /// Playback only: the decoder of each sensor whose recording is binary frames.
@@ -117,6 +119,7 @@ impl PipelineConfig {
             step_period_s: 0.5,
             reorder_window_s: 1.0,
             channel_capacity: 1024,
+            append_outputs: false,
             playback_frames: Vec::new(),
             frame_decoders: Vec::new(),
         }
@@ -151,9 +154,40 @@ pub struct Pipeline {
     pub events: broadcast::Sender<Arc<Event>>,
     /// Counters.
     pub metrics: Arc<Metrics>,
+    /// Turns true when a stage (fusion, assessment) died: nothing would be alerted any more,
+    /// so the process should stop and be restarted rather than serve a frozen picture.
+    pub failed: watch::Receiver<bool>,
     tasks: Vec<JoinHandle<()>>,
     store_thread: std::thread::JoinHandle<()>,
     inputs_done: watch::Receiver<bool>,
+}
+
+/// Run a stage; if it panics, log it, count it and raise the pipeline's `failed` flag.
+fn supervise(
+    stage: &'static str,
+    task: impl std::future::Future<Output = ()> + Send + 'static,
+    failed: Arc<watch::Sender<bool>>,
+    metrics: Arc<Metrics>,
+) -> JoinHandle<()> {
+    let inner = tokio::spawn(task);
+    tokio::spawn(async move {
+        if let Err(e) = inner.await {
+            if e.is_panic() {
+                tracing::error!(
+                    stage,
+                    "pipeline stage crashed: nothing is assessed or alerted any more"
+                );
+                metrics
+                    .gauge(
+                        "picket_stage_failed",
+                        "1 when a pipeline stage has crashed.",
+                        &[("stage", stage)],
+                    )
+                    .set(1);
+                let _ = failed.send(true);
+            }
+        }
+    })
 }
 
 impl Pipeline {
@@ -211,6 +245,7 @@ pub fn start(
         metrics.clone(),
         &config.site,
         &shutdown,
+        config.append_outputs,
     )?;
 
     let decoder = |id: &picket_core::SensorId| {
@@ -306,11 +341,14 @@ pub fn start(
         if live { config.reorder_window_s } else { 0.0 },
         metrics.clone(),
     );
-    tasks.push(tokio::spawn(fusion.run(
-        ingest_rx,
-        step_tx,
-        store_tx.clone(),
-    )));
+    let (failed_tx, failed_rx) = watch::channel(false);
+    let failed_tx = Arc::new(failed_tx);
+    tasks.push(supervise(
+        "fusion",
+        fusion.run(ingest_rx, step_tx, store_tx.clone()),
+        failed_tx.clone(),
+        metrics.clone(),
+    ));
     let assess = stages::AssessStage::new(
         &config,
         state.clone(),
@@ -320,7 +358,12 @@ pub fn start(
         metrics.clone(),
         inputs_done_tx,
     );
-    tasks.push(tokio::spawn(assess.run(step_rx, cmd_rx)));
+    tasks.push(supervise(
+        "assessment",
+        assess.run(step_rx, cmd_rx),
+        failed_tx,
+        metrics.clone(),
+    ));
     // Sinks end after the assessment stage drops their senders; join them last.
     tasks.extend(sink_tasks);
     Ok(Pipeline {
@@ -328,6 +371,7 @@ pub fn start(
         commands: cmd_tx,
         events,
         metrics,
+        failed: failed_rx,
         tasks,
         store_thread,
         inputs_done: inputs_done_rx,

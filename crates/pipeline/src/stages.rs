@@ -114,6 +114,7 @@ pub(crate) fn open_sinks(
     metrics: Arc<Metrics>,
     site: &crate::SiteModel,
     shutdown: &watch::Receiver<bool>,
+    append: bool,
 ) -> Result<(Sinks, Vec<JoinHandle<()>>), PipelineError> {
     let mut sinks = Sinks {
         alerts: vec![],
@@ -148,7 +149,16 @@ pub(crate) fn open_sinks(
                 source,
             })?;
         }
-        let file = std::fs::File::create(path).map_err(|source| PipelineError::Output {
+        // A live site keeps adding to its files across restarts; a demo or replay starts fresh.
+        let file = if append {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+        } else {
+            std::fs::File::create(path)
+        };
+        let file = file.map_err(|source| PipelineError::Output {
             path: path.clone(),
             source,
         })?;

@@ -460,3 +460,28 @@ async fn a_report_from_the_far_future_is_dropped_and_does_not_stall_fusion() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_sites_append_to_their_outputs_and_playbacks_start_afresh() {
+    let s = scenario();
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("tracks.jsonl");
+    let short: Vec<PlaybackLine> = lines(&s).into_iter().take(1500).collect();
+    let mut counts = Vec::new();
+    for append in [false, false, true] {
+        let mut c = PipelineConfig::new(
+            site(&s),
+            Feed::Playback {
+                lines: short.clone(),
+                pace: Pace::Max,
+            },
+        );
+        c.outputs = vec![OutputSink::TracksJsonl(t.clone())];
+        c.append_outputs = append;
+        run_to_end(c, Box::new(SqliteStore::open_in_memory().unwrap())).await;
+        counts.push(std::fs::read_to_string(&t).unwrap().lines().count());
+    }
+    assert!(counts[0] > 0);
+    assert_eq!(counts[1], counts[0], "a fresh start truncates");
+    assert_eq!(counts[2], 2 * counts[0], "appending keeps what was there");
+}
