@@ -6,11 +6,21 @@
 //!   alert level, stale-outs when tracks end, alert markers addressed to the threatened
 //!   unit's callsign only, re-sent until cleared and then cancelled, and a GeoChat line per
 //!   lifecycle step.
+//! - [`WebhookOutput`]: every alert lifecycle event POSTed as JSON, signed (HMAC-SHA256),
+//!   retried with backoff, in order, dead-lettered to a file when it cannot be delivered.
+//! - [`MqttOutput`]: every alert lifecycle event published (QoS 1) to
+//!   `<prefix>/alerts/<unit_id>`.
 //!
 //! Not for: encoding (the `picket-cot` codec does that), deciding what is a threat
 //! (assessment), reading config files (the binary), or inputs (`picket-inputs`).
 #![deny(missing_docs)]
 
+mod mqtt;
 mod tak;
+mod webhook;
 
+pub use mqtt::{MqttConfigError, MqttOutput, MqttOutputConfig};
 pub use tak::{TakConfigError, TakOutput, TakOutputConfig, TakTarget, TlsFiles};
+pub use webhook::{
+    event_id, WebhookConfigError, WebhookOutput, WebhookOutputConfig, WebhookSecret,
+};

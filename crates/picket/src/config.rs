@@ -20,7 +20,9 @@ use picket_core::{
     GeoPoint, LocalFrame, ProtectedUnit, Role, SensorId, UnitGeometry, UnitId, UnitKind, Zone,
     ZoneGeometry, ZoneKind,
 };
-use picket_outputs::{TakOutputConfig, TakTarget, TlsFiles};
+use picket_outputs::{
+    MqttOutputConfig, TakOutputConfig, TakTarget, TlsFiles, WebhookOutputConfig, WebhookSecret,
+};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -249,6 +251,55 @@ pub enum OutputConfig {
     },
     /// `kind = "cot"`: tracks and alerts as Cursor-on-Target to a TAK server or a mesh.
     Cot(CotOutputConfig),
+    /// `kind = "webhook"`: alert lifecycle events POSTed, signed, to an HTTP endpoint.
+    Webhook(WebhookSettings),
+    /// `kind = "mqtt"`: alert lifecycle events published to an MQTT broker.
+    Mqtt(MqttOutputConfig),
+}
+
+/// A `kind = "webhook"` output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Where to POST (`http://` or `https://`).
+    pub url: String,
+    /// The environment variable holding the signing secret (never the secret itself).
+    pub secret_env: String,
+    /// Dead-letter file (resolved); default next to the store.
+    pub dead_letter: Option<PathBuf>,
+    /// Attempts per event (default 8).
+    pub max_attempts: Option<u32>,
+}
+
+/// Default dead-letter file name, in the store's folder.
+pub const DEFAULT_DEAD_LETTER_FILE: &str = "webhook-dead-letter.jsonl";
+
+impl WebhookSettings {
+    /// The dead-letter file: as configured, or `webhook-dead-letter.jsonl` next to the store.
+    pub fn dead_letter_path(&self, store_path: &Path) -> PathBuf {
+        self.dead_letter
+            .clone()
+            .unwrap_or_else(|| store_path.with_file_name(DEFAULT_DEAD_LETTER_FILE))
+    }
+
+    /// The adapter's settings; reads the secret from its environment variable now (a
+    /// missing variable is an error naming it).
+    pub fn webhook_output(
+        &self,
+        store_path: &Path,
+    ) -> Result<WebhookOutputConfig, picket_outputs::WebhookConfigError> {
+        let secret = WebhookSecret::from_env(&self.secret_env)?;
+        let mut c =
+            WebhookOutputConfig::new(self.url.clone(), secret, self.dead_letter_path(store_path));
+        if let Some(n) = self.max_attempts {
+            c.max_attempts = n;
+        }
+        Ok(c)
+    }
+
+    /// The URL without its query (which may hold a token), for summaries and logs.
+    pub fn shown_url(&self) -> &str {
+        self.url.split(['?', '#']).next().unwrap_or("")
+    }
 }
 
 /// A `kind = "cot"` output.
@@ -285,15 +336,26 @@ pub enum OutputKind {
     Jsonl,
     /// Cursor-on-Target to a TAK server or mesh.
     Cot,
+    /// Signed HTTP POSTs of alert events.
+    Webhook,
+    /// Alert events published to an MQTT broker.
+    Mqtt,
 }
 
 impl OutputKind {
-    const ALL: [OutputKind; 2] = [OutputKind::Jsonl, OutputKind::Cot];
+    const ALL: [OutputKind; 4] = [
+        OutputKind::Jsonl,
+        OutputKind::Cot,
+        OutputKind::Webhook,
+        OutputKind::Mqtt,
+    ];
     /// The word used in the config file.
     pub fn as_str(self) -> &'static str {
         match self {
             OutputKind::Jsonl => "jsonl",
             OutputKind::Cot => "cot",
+            OutputKind::Webhook => "webhook",
+            OutputKind::Mqtt => "mqtt",
         }
     }
 }
@@ -388,6 +450,13 @@ impl SiteConfig {
                     format!("{} → {}", what.as_str(), path.display())
                 }
                 OutputConfig::Cot(c) => format!("cot → {}", c.url),
+                OutputConfig::Webhook(w) => format!("webhook → {}", w.shown_url()),
+                OutputConfig::Mqtt(m) => {
+                    format!(
+                        "mqtt → mqtt://{}:{} {}/alerts/…",
+                        m.host, m.port, m.topic_prefix
+                    )
+                }
             })
             .collect();
         let users: Vec<String> = self
@@ -748,6 +817,11 @@ struct RawOutput {
     key: Option<Spanned<String>>,
     update_period_s: Option<Spanned<f64>>,
     callsign: Option<Spanned<String>>,
+    secret_env: Option<Spanned<String>>,
+    dead_letter: Option<Spanned<String>>,
+    max_attempts: Option<Spanned<i64>>,
+    topic_prefix: Option<Spanned<String>>,
+    client_id: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -1733,12 +1807,24 @@ impl Checker<'_> {
                 ),
             );
         }
-        if kind == Some(OutputKind::Cot) {
-            return OutputConfig::Cot(self.cot_output(&label, o));
+        match kind {
+            Some(OutputKind::Cot) => {
+                self.keys_of_other_kinds(&label, OutputKind::Cot, r, true);
+                return OutputConfig::Cot(self.cot_output(&label, o));
+            }
+            Some(OutputKind::Webhook) => {
+                self.keys_of_other_kinds(&label, OutputKind::Webhook, r, false);
+                return OutputConfig::Webhook(self.webhook_output(&label, o, written));
+            }
+            Some(OutputKind::Mqtt) => {
+                self.keys_of_other_kinds(&label, OutputKind::Mqtt, r, false);
+                return OutputConfig::Mqtt(self.mqtt_output(&label, o));
+            }
+            Some(OutputKind::Jsonl) => self.keys_of_other_kinds(&label, OutputKind::Jsonl, r, true),
+            None => {}
         }
         // Keys of a cot output have no meaning for a file.
         for (key, span) in [
-            ("url", r.url.as_ref().map(|v| v.span())),
             ("ca", r.ca.as_ref().map(|v| v.span())),
             ("cert", r.cert.as_ref().map(|v| v.span())),
             ("key", r.key.as_ref().map(|v| v.span())),
@@ -1817,6 +1903,251 @@ impl Checker<'_> {
             what: what.unwrap_or(OutputWhat::Alerts),
             path,
         }
+    }
+
+    /// Flags keys that belong to other output kinds. `new_only`: only the webhook and MQTT
+    /// keys (jsonl and cot outputs check the others themselves, with their own wording).
+    fn keys_of_other_kinds(
+        &mut self,
+        label: &str,
+        kind: OutputKind,
+        r: &RawOutput,
+        new_only: bool,
+    ) {
+        use OutputKind::{Cot, Jsonl, Mqtt, Webhook};
+        /// A key, where it is, the kinds it belongs to, and whether it is a webhook/MQTT key.
+        type KeyUse = (
+            &'static str,
+            Option<Range<usize>>,
+            &'static [OutputKind],
+            bool,
+        );
+        let keys: [KeyUse; 13] = [
+            ("what", r.what.as_ref().map(|v| v.span()), &[Jsonl], false),
+            ("path", r.path.as_ref().map(|v| v.span()), &[Jsonl], false),
+            (
+                "url",
+                r.url.as_ref().map(|v| v.span()),
+                &[Cot, Webhook, Mqtt],
+                true,
+            ),
+            ("ca", r.ca.as_ref().map(|v| v.span()), &[Cot], false),
+            ("cert", r.cert.as_ref().map(|v| v.span()), &[Cot], false),
+            ("key", r.key.as_ref().map(|v| v.span()), &[Cot], false),
+            (
+                "update_period_s",
+                r.update_period_s.as_ref().map(|v| v.span()),
+                &[Cot],
+                false,
+            ),
+            (
+                "callsign",
+                r.callsign.as_ref().map(|v| v.span()),
+                &[Cot],
+                false,
+            ),
+            (
+                "secret_env",
+                r.secret_env.as_ref().map(|v| v.span()),
+                &[Webhook],
+                true,
+            ),
+            (
+                "dead_letter",
+                r.dead_letter.as_ref().map(|v| v.span()),
+                &[Webhook],
+                true,
+            ),
+            (
+                "max_attempts",
+                r.max_attempts.as_ref().map(|v| v.span()),
+                &[Webhook],
+                true,
+            ),
+            (
+                "topic_prefix",
+                r.topic_prefix.as_ref().map(|v| v.span()),
+                &[Mqtt],
+                true,
+            ),
+            (
+                "client_id",
+                r.client_id.as_ref().map(|v| v.span()),
+                &[Mqtt],
+                true,
+            ),
+        ];
+        for (key, span, kinds, is_new) in keys {
+            let Some(span) = span else { continue };
+            if kinds.contains(&kind) || (new_only && !is_new) {
+                continue;
+            }
+            let names: Vec<String> = kinds
+                .iter()
+                .map(|k| format!("\"{}\"", k.as_str()))
+                .collect();
+            let kinds = match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+                _ => names.concat(),
+            };
+            self.problem(
+                span,
+                format!("{label}: {key} applies to kind = {kinds} outputs only — remove it"),
+            );
+        }
+    }
+
+    fn webhook_output(
+        &mut self,
+        label: &str,
+        o: &Spanned<RawOutput>,
+        written: &mut HashMap<PathBuf, String>,
+    ) -> WebhookSettings {
+        let r = o.get_ref();
+        let url = match &r.url {
+            Some(u) => {
+                let text = self.non_empty(&format!("{label}: url"), u);
+                let scheme_ok = text.starts_with("http://") || text.starts_with("https://");
+                if !text.is_empty() && (!scheme_ok || text.contains(char::is_whitespace)) {
+                    self.problem(
+                        u.span(),
+                        format!(
+                            "{label}: url = \"{text}\" is not an http:// or https:// URL — e.g. \
+                             \"https://ops.example.org/picket/alerts\""
+                        ),
+                    );
+                }
+                text
+            }
+            None => {
+                self.problem(
+                    o.span(),
+                    format!(
+                        "{label}: a webhook output needs url = \"https://HOST/PATH\" (where alert \
+                         events are POSTed)"
+                    ),
+                );
+                String::new()
+            }
+        };
+        let secret_env = match &r.secret_env {
+            Some(v) => {
+                let text = self.non_empty(&format!("{label}: secret_env"), v);
+                if !text.is_empty() && !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                {
+                    self.problem(
+                        v.span(),
+                        format!(
+                            "{label}: secret_env = \"{text}\" is not an environment variable name \
+                             — use letters, digits and _, e.g. \"PICKET_WEBHOOK_SECRET\""
+                        ),
+                    );
+                }
+                text
+            }
+            None => {
+                self.problem(
+                    o.span(),
+                    format!(
+                        "{label}: a webhook output needs secret_env = \"NAME\": the environment \
+                         variable holding the signing secret (never the secret itself)"
+                    ),
+                );
+                String::new()
+            }
+        };
+        let dead_letter = r.dead_letter.as_ref().map(|p| {
+            let text = self.non_empty(&format!("{label}: dead_letter"), p);
+            let path = self.resolve(&text);
+            if !text.is_empty() {
+                let key = normalise(&path);
+                if let Some(other) = written.get(&key) {
+                    self.problem(
+                        p.span(),
+                        format!(
+                            "{label}: dead_letter \"{text}\" ({}) is already written by {other} — \
+                             give each output its own file",
+                            path.display()
+                        ),
+                    );
+                } else {
+                    written.insert(key, label.to_owned());
+                }
+            }
+            path
+        });
+        let max_attempts = r.max_attempts.as_ref().map(|v| {
+            let n = *v.get_ref();
+            if !(1..=100).contains(&n) {
+                self.problem(
+                    v.span(),
+                    format!("{label}: max_attempts = {n} must be between 1 and 100 (default 8)"),
+                );
+            }
+            n.clamp(1, 100) as u32
+        });
+        WebhookSettings {
+            url,
+            secret_env,
+            dead_letter,
+            max_attempts,
+        }
+    }
+
+    fn mqtt_output(&mut self, label: &str, o: &Spanned<RawOutput>) -> MqttOutputConfig {
+        let r = o.get_ref();
+        let mut c = match &r.url {
+            Some(u) => match MqttOutputConfig::parse_url(u.get_ref()) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    self.problem(u.span(), format!("{label}: {e}"));
+                    None
+                }
+            },
+            None => {
+                self.problem(
+                    o.span(),
+                    format!(
+                        "{label}: an mqtt output needs url = \"mqtt://HOST:PORT\" (the broker, \
+                         e.g. \"mqtt://127.0.0.1:1883\")"
+                    ),
+                );
+                None
+            }
+        }
+        .unwrap_or_else(|| MqttOutputConfig {
+            host: "127.0.0.1".to_owned(),
+            port: 1883,
+            topic_prefix: "picket".to_owned(),
+            client_id: None,
+            queue_capacity: 1024,
+        });
+        if let Some(p) = &r.topic_prefix {
+            let text = self.non_empty(&format!("{label}: topic_prefix"), p);
+            if !text.is_empty()
+                && (text.contains(['+', '#', '\0']) || text.starts_with('/') || text.ends_with('/'))
+            {
+                self.problem(
+                    p.span(),
+                    format!(
+                        "{label}: topic_prefix = \"{text}\" must not hold + or # nor start or end \
+                         with / — e.g. \"picket\" or \"border/naco\""
+                    ),
+                );
+            }
+            c.topic_prefix = text;
+        }
+        if let Some(id) = &r.client_id {
+            let text = self.non_empty(&format!("{label}: client_id"), id);
+            if text.len() > 256 {
+                self.problem(
+                    id.span(),
+                    format!("{label}: client_id is longer than 256 bytes"),
+                );
+            }
+            c.client_id = Some(text);
+        }
+        c
     }
 
     fn cot_output(&mut self, label: &str, o: &Spanned<RawOutput>) -> CotOutputConfig {
@@ -2280,7 +2611,7 @@ sector = \"naco\"
             .iter()
             .filter_map(|o| match o {
                 OutputConfig::Jsonl { what, path } => Some((*what, path.clone())),
-                OutputConfig::Cot(_) => None,
+                _ => None,
             })
             .collect();
         assert_eq!(
@@ -2393,7 +2724,7 @@ path = \"/var/log/tracks.jsonl\"
             .iter()
             .filter_map(|o| match o {
                 OutputConfig::Jsonl { path, .. } => Some(path.as_path()),
-                OutputConfig::Cot(_) => None,
+                _ => None,
             })
             .collect();
         assert_eq!(
@@ -2884,7 +3215,7 @@ max_raises_per_unit_per_minute = 6
         assert_problem(
             &format!("{BASE}[[output]]\nkind = \"jsonl\"\nwhat = \"alerts\"\npath = \"a.jsonl\"\nurl = \"udp://1.2.3.4:1\"\n"),
             9,
-            "url applies to kind = \"cot\" outputs only",
+            "url applies to kind = \"cot\", \"webhook\" or \"mqtt\" outputs only",
         );
         assert_problem(
             &format!("{BASE}[[output]]\nkind = \"jsonl\"\nwhat = \"alerts\"\n"),
@@ -2998,11 +3329,11 @@ max_raises_per_unit_per_minute = 6
             "is not a zone kind — use one of \"border\", \"restricted\"",
         );
         let out =
-            format!("{BASE}[[output]]\nkind = \"mqtt\"\nwhat = \"everything\"\npath = \"a\"\n");
+            format!("{BASE}[[output]]\nkind = \"kafka\"\nwhat = \"everything\"\npath = \"a\"\n");
         assert_problem(
             &out,
             6,
-            "output 1: kind = \"mqtt\" is not an output kind — use one of \"jsonl\", \"cot\"",
+            "output 1: kind = \"kafka\" is not an output kind — use one of \"jsonl\", \"cot\", \"webhook\", \"mqtt\"",
         );
         assert_problem(&out, 7, "use one of \"alerts\", \"tracks\"");
     }

@@ -412,6 +412,19 @@ fn pipeline_config(
                 picket_outputs::TakOutput::new(cot.tak_output(site))
                     .with_context(|| format!("TAK output {}", cot.url))?,
             )),
+            OutputConfig::Webhook(w) => {
+                let c = w
+                    .webhook_output(&site.store_path)
+                    .with_context(|| format!("webhook output {}", w.shown_url()))?;
+                OutputSink::Adapter(Arc::new(
+                    picket_outputs::WebhookOutput::new(c)
+                        .with_context(|| format!("webhook output {}", w.shown_url()))?,
+                ))
+            }
+            OutputConfig::Mqtt(m) => OutputSink::Adapter(Arc::new(
+                picket_outputs::MqttOutput::new(m.clone())
+                    .with_context(|| format!("MQTT output mqtt://{}:{}", m.host, m.port))?,
+            )),
         });
     }
     outs.extend(outputs(alerts, tracks));
@@ -500,7 +513,9 @@ pub(crate) async fn run_site(
 ) -> Result<()> {
     let mut store = open_store(&site.store_path)?;
     let admin = first_start_admin(&mut store)?;
-    let config = pipeline_config(&site, Feed::Live(sources(&site)), alerts, tracks)?;
+    let mut config = pipeline_config(&site, Feed::Live(sources(&site)), alerts, tracks)?;
+    // A live site's outputs grow across restarts; tools tailing them lose nothing.
+    config.append_outputs = true;
     let shutdown = shutdown_on_ctrl_c();
     let pipeline = picket_pipeline::start(config, Box::new(store), shutdown.clone())?;
     println!(
@@ -532,7 +547,15 @@ pub(crate) async fn run_site(
         println!("First start: admin token (shown once, only its hash is stored): {t}");
     }
     let mut stop = shutdown.clone();
-    let _ = stop.wait_for(|s| *s).await;
+    let mut failed = pipeline.failed.clone();
+    tokio::select! {
+        _ = stop.wait_for(|s| *s) => {}
+        _ = failed.wait_for(|f| *f) => {
+            // Serving a frozen picture would be worse than stopping: let the supervisor
+            // (systemd, the container runtime) restart Picket.
+            bail!("a pipeline stage crashed (see the log); stopping so Picket can be restarted");
+        }
+    }
     if let Some(t) = api {
         let _ = t.await;
     }

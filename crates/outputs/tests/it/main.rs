@@ -1,15 +1,18 @@
 //! picket-outputs against real peers: the built-in scenario delivered to a taky TAK server
 //! over TCP and mutual TLS and received by ATAK-like clients (parsed with takproto), mesh
-//! UDP, and officers' positions coming back from TAK into a live pipeline.
+//! UDP, officers' positions coming back from TAK into a live pipeline, alert events POSTed
+//! to a local webhook receiver, and published through the Mosquitto MQTT broker.
 
 mod mesh;
 mod moving_unit;
+mod mqtt;
 mod negotiation;
 mod peers;
 mod reconnect;
 mod scenario;
 mod throughput;
 mod tls;
+mod webhook;
 
 use picket_core::Timestamp;
 use picket_cot::xml::decode_xml;
