@@ -116,12 +116,19 @@ async fn harness() -> Harness {
     }
 }
 
+/// An HTTP client. In a whole-workspace build reqwest's rustls has no built-in crypto provider
+/// (feature unification with picket-outputs), so ring is installed first.
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 fn url(h: &Harness, path: &str) -> String {
     format!("http://{}{path}", h.addr)
 }
 
 async fn get(h: &Harness, path: &str, token: Option<&str>) -> (u16, serde_json::Value) {
-    let mut r = reqwest::Client::new().get(url(h, path));
+    let mut r = client().get(url(h, path));
     if let Some(t) = token {
         r = r.bearer_auth(t);
     }
@@ -135,7 +142,7 @@ async fn get(h: &Harness, path: &str, token: Option<&str>) -> (u16, serde_json::
 }
 
 async fn ack(h: &Harness, id: u64, token: &str) -> (u16, serde_json::Value) {
-    let resp = reqwest::Client::new()
+    let resp = client()
         .post(url(h, &format!("/api/alerts/{id}/ack")))
         .bearer_auth(token)
         .send()
@@ -227,7 +234,7 @@ async fn operators_acknowledge_once_viewers_may_not_and_it_is_audited() {
     );
     assert_eq!(ack(&h, 999_999, &h.admin).await.0, 404);
     let (code, body) = {
-        let r = reqwest::Client::new()
+        let r = client()
             .post(url(&h, "/api/alerts/not-a-number/ack"))
             .bearer_auth(&h.admin)
             .send()
