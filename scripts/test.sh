@@ -11,6 +11,18 @@ command -v "${CHROMIUM:-/usr/bin/chromium}" >/dev/null || {
   echo "Chromium is needed for the console test: apt-get install -y chromium (or set CHROMIUM)" >&2
   exit 1
 }
+# Independent referees (pyModeS, sapient-py, asterix-decoder, Stone Soup, takproto, taky).
+[ -x .venv-referees/bin/python ] || scripts/referees.sh
+# The MQTT output tests talk to a real Mosquitto on 127.0.0.1:1883.
+if ! (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null; then
+  if command -v mosquitto >/dev/null; then
+    mosquitto -d -c /etc/mosquitto/mosquitto.conf
+    for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null && break; sleep 0.2; done
+  else
+    echo "Mosquitto is needed on 127.0.0.1:1883 for the MQTT tests: apt-get install -y mosquitto" >&2
+    exit 1
+  fi
+fi
 # A skipped test is not a passed test.
 if grep -rn --include='*.rs' '#\[ignore' crates; then
   echo "tests marked #[ignore] found: finish them or remove them" >&2
