@@ -41,6 +41,8 @@ pub struct ApiContext {
     /// Turns true at shutdown: open event streams close (they would otherwise keep the
     /// pipeline's channels, and so the process, alive).
     pub shutdown: watch::Receiver<bool>,
+    /// True once a pipeline stage crashed: `/healthz` then answers 503.
+    pub failed: watch::Receiver<bool>,
 }
 
 /// The router with every route.

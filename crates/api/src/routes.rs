@@ -15,7 +15,7 @@ use tower_http::services::{ServeDir, ServeFile};
 
 pub(crate) fn router(ctx: ApiContext) -> Router {
     let mut r = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/site", get(site))
         .route("/api/tracks", get(tracks))
@@ -50,6 +50,15 @@ impl IntoResponse for ApiError {
             );
         }
         resp
+    }
+}
+
+/// Liveness for supervisors and load balancers: no token needed, nothing revealed.
+async fn healthz(State(ctx): State<ApiContext>) -> (StatusCode, &'static str) {
+    if *ctx.failed.borrow() {
+        (StatusCode::SERVICE_UNAVAILABLE, "a pipeline stage crashed")
+    } else {
+        (StatusCode::OK, "ok")
     }
 }
 

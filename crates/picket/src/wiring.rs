@@ -146,6 +146,7 @@ async fn serve_api(
         auth,
         web_root,
         shutdown: shutdown.clone(),
+        failed: pipeline.failed.clone(),
     };
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -96,6 +96,7 @@ async fn harness() -> Harness {
         auth: Arc::new(StoreAuth(Mutex::new(SqliteStore::open(&db).unwrap()))),
         web_root: None,
         shutdown: rx.clone(),
+        failed: p.failed.clone(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
