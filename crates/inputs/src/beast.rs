@@ -76,23 +76,11 @@ async fn run(addr: String, ctx: AdapterContext) {
                                     continue;
                                 }
                             };
-                            if !matches!(frame.kind, BeastKind::ModeSShort | BeastKind::ModeSLong) {
-                                continue;
-                            }
-                            let now = crate::wall_now();
-                            // Reception time times CPR pairing: receivers' tick counters may be
-                            // absent (0) or GPS-format, and would pair frames of any age.
-                            let d = decoder.decode(frame.data(), Some(now.as_secs_f64()));
-                            match (&d.message, &d.fix) {
-                                (Err(e), _) => sink.reject("mode s", &e.to_string()),
-                                (Ok(_), Some(fix)) => {
-                                    if let Some(o) =
-                                        picket_modes::to_observation(sink.sensor_id(), now, fix)
-                                    {
-                                        inputs.push(Input::Observation(o));
-                                    }
-                                }
-                                (Ok(_), None) => {}
+                            match observe(&mut decoder, sink.sensor_id(), &frame, crate::wall_now())
+                            {
+                                Some(Ok(i)) => inputs.push(i),
+                                Some(Err(e)) => sink.reject("mode s", &e),
+                                None => {}
                             }
                         }
                         if took == 0 {
@@ -120,6 +108,29 @@ async fn run(addr: String, ctx: AdapterContext) {
             _ = tokio::time::sleep(backoff) => {}
         }
         backoff = (backoff * 2).min(Duration::from_secs(30));
+    }
+}
+
+/// One Beast frame received at `received`, live or recorded: an airborne position becomes an
+/// observation, a frame that fails Mode S decoding a rejection with its reason; anything else
+/// (Mode A/C, status, replies without a position) gives nothing.
+fn observe(
+    decoder: &mut Decoder,
+    sensor_id: &picket_core::SensorId,
+    frame: &picket_modes::BeastFrame,
+    received: picket_core::Timestamp,
+) -> Option<Result<Input, String>> {
+    if !matches!(frame.kind, BeastKind::ModeSShort | BeastKind::ModeSLong) {
+        return None;
+    }
+    // Reception time times CPR pairing: receivers' tick counters may be absent (0) or
+    // GPS-format, and would pair frames of any age.
+    let d = decoder.decode(frame.data(), Some(received.as_secs_f64()));
+    match (&d.message, &d.fix) {
+        (Err(e), _) => Some(Err(e.to_string())),
+        (Ok(_), Some(fix)) => picket_modes::to_observation(sensor_id, received, fix)
+            .map(|o| Ok(Input::Observation(o))),
+        (Ok(_), None) => None,
     }
 }
 
@@ -160,20 +171,8 @@ impl picket_pipeline::FrameDecoder for BeastFrames {
                     continue;
                 }
             };
-            if !matches!(frame.kind, BeastKind::ModeSShort | BeastKind::ModeSLong) {
-                continue;
-            }
-            let d = self
-                .decoder
-                .decode(frame.data(), Some(received.as_secs_f64()));
-            match (&d.message, &d.fix) {
-                (Err(e), _) => out.push(Err(e.to_string())),
-                (Ok(_), Some(fix)) => {
-                    if let Some(o) = picket_modes::to_observation(&self.sensor_id, received, fix) {
-                        out.push(Ok(Input::Observation(o)));
-                    }
-                }
-                (Ok(_), None) => {}
+            if let Some(r) = observe(&mut self.decoder, &self.sensor_id, &frame, received) {
+                out.push(r);
             }
         }
     }

@@ -86,21 +86,16 @@ impl InputSink {
     /// Hand one decoded input to fusion (waits when fusion is behind: backpressure).
     /// False when the pipeline is shutting down.
     pub async fn send(&self, input: Input) -> bool {
-        self.inputs.inc();
-        if let Ok(mut s) = self.state.write() {
-            if let Some(st) = s.sensors.get_mut(&self.sensor_id) {
-                st.lines += 1;
-                st.last_time = Some(input.time());
-            }
-        }
+        self.count_input_at(input.time());
         self.tx.send(IngestMsg::Input(input)).await.is_ok()
     }
-    /// Count one input handed on by other means (playback sends through its own channel).
-    pub(crate) fn count_input(&self) {
+    /// Count one good input of data time `t` (the caller hands it on itself).
+    pub(crate) fn count_input_at(&self, t: Timestamp) {
         self.inputs.inc();
         if let Ok(mut s) = self.state.write() {
             if let Some(st) = s.sensors.get_mut(&self.sensor_id) {
                 st.lines += 1;
+                st.last_time = Some(t);
             }
         }
     }
@@ -165,30 +160,16 @@ pub(crate) enum IngestMsg {
     Watermark(Timestamp),
 }
 
-/// Decoding of one sensor's lines, with its counters.
+/// Decoding of one sensor's lines; counting and feed health go through its [`InputSink`].
 #[derive(Clone)]
 pub(crate) struct LineDecoder {
     ctx: SensorContext,
-    lines: Counter,
-    metrics: Arc<Metrics>,
-    state: SharedState,
-    logged: Counter,
+    sink: InputSink,
 }
 
 impl LineDecoder {
-    pub(crate) fn new(ctx: SensorContext, metrics: Arc<Metrics>, state: SharedState) -> Self {
-        let lines = metrics.counter(
-            "picket_input_lines_total",
-            "Lines received per sensor.",
-            &[("sensor", &ctx.sensor_id.0)],
-        );
-        LineDecoder {
-            ctx,
-            lines,
-            metrics,
-            state,
-            logged: Counter::default(),
-        }
+    pub(crate) fn new(ctx: SensorContext, sink: InputSink) -> Self {
+        LineDecoder { ctx, sink }
     }
 
     pub(crate) fn sensor_id(&self) -> &SensorId {
@@ -197,22 +178,21 @@ impl LineDecoder {
 
     /// Decode one line; count and log a malformed one.
     pub(crate) fn decode(&self, raw: &[u8]) -> Option<Input> {
-        self.lines.inc();
         let line = match std::str::from_utf8(raw) {
             Ok(s) => s.trim(),
-            Err(_) => return self.reject("not UTF-8", "line is not valid UTF-8".into()),
+            Err(_) => {
+                self.sink.reject("not UTF-8", "line is not valid UTF-8");
+                return None;
+            }
         };
         if line.is_empty() {
+            // Counted as received, but no message and no feed-health change.
+            self.sink.inputs.inc();
             return None;
         }
         match picket_obsjson::decode_line(line, &self.ctx) {
             Ok(input) => {
-                if let Ok(mut s) = self.state.write() {
-                    if let Some(st) = s.sensors.get_mut(&self.ctx.sensor_id) {
-                        st.lines += 1;
-                        st.last_time = Some(input.time());
-                    }
-                }
+                self.sink.count_input_at(input.time());
                 Some(input)
             }
             Err(e) => {
@@ -226,32 +206,10 @@ impl LineDecoder {
                     picket_obsjson::ObsJsonError::WrongSensor { .. } => "wrong sensor",
                     picket_obsjson::ObsJsonError::Icao(_) => "bad icao",
                 };
-                self.reject(reason, e.to_string())
+                self.sink.reject(reason, &e.to_string());
+                None
             }
         }
-    }
-
-    fn reject(&self, reason: &str, detail: String) -> Option<Input> {
-        self.metrics
-            .counter(
-                "picket_input_malformed_total",
-                "Lines rejected as malformed, per sensor and reason.",
-                &[("sensor", &self.ctx.sensor_id.0), ("reason", reason)],
-            )
-            .inc();
-        if let Ok(mut s) = self.state.write() {
-            if let Some(st) = s.sensors.get_mut(&self.ctx.sensor_id) {
-                st.lines += 1;
-                st.malformed += 1;
-            }
-        }
-        // Log the first few, then every hundredth: an attacker must not flood the log.
-        let n = self.logged.get();
-        self.logged.inc();
-        if n < 10 || n.is_multiple_of(100) {
-            tracing::warn!(sensor = %self.ctx.sensor_id, reason, "malformed line dropped: {detail}");
-        }
-        None
     }
 }
 
@@ -523,8 +481,8 @@ pub(crate) async fn run_playback(
                     }
                 }
                 // Count what the frame gave, as a live adapter would.
-                for _ in &ok {
-                    sink.count_input();
+                for i in &ok {
+                    sink.count_input_at(i.time());
                 }
                 ok
             }

@@ -248,15 +248,30 @@ pub fn start(
         config.append_outputs,
     )?;
 
+    let position = |id: &picket_core::SensorId| {
+        config
+            .site
+            .sensors
+            .iter()
+            .find(|s| &s.id == id)
+            .and_then(|s| s.position)
+    };
+    let sink = |id: &picket_core::SensorId| {
+        inputs::InputSink::new(
+            ingest_tx.clone(),
+            id.clone(),
+            state.clone(),
+            metrics.clone(),
+            events.clone(),
+        )
+    };
     let decoder = |id: &picket_core::SensorId| {
-        let info = config.site.sensors.iter().find(|s| &s.id == id);
         inputs::LineDecoder::new(
             SensorContext {
                 sensor_id: id.clone(),
-                position: info.and_then(|s| s.position),
+                position: position(id),
             },
-            metrics.clone(),
-            state.clone(),
+            sink(id),
         )
     };
     let mut tasks = Vec::new();
@@ -265,22 +280,9 @@ pub fn start(
         Feed::Live(list) => {
             for (id, source) in list {
                 if let Source::Adapter(adapter) = source {
-                    let sink = inputs::InputSink::new(
-                        ingest_tx.clone(),
-                        id.clone(),
-                        state.clone(),
-                        metrics.clone(),
-                        events.clone(),
-                    );
-                    let position = config
-                        .site
-                        .sensors
-                        .iter()
-                        .find(|s| &s.id == id)
-                        .and_then(|s| s.position);
                     tasks.push(adapter.spawn(AdapterContext {
-                        sink,
-                        position,
+                        sink: sink(id),
+                        position: position(id),
                         shutdown: shutdown.clone(),
                     }));
                     continue;
@@ -313,14 +315,7 @@ pub fn start(
                 .iter()
                 .filter_map(|(id, factory)| {
                     let info = config.site.sensors.iter().find(|s| &s.id == id)?;
-                    let sink = inputs::InputSink::new(
-                        ingest_tx.clone(),
-                        id.clone(),
-                        state.clone(),
-                        metrics.clone(),
-                        events.clone(),
-                    );
-                    Some((id.clone(), factory.make(info), sink))
+                    Some((id.clone(), factory.make(info), sink(id)))
                 })
                 .collect();
             tasks.push(tokio::spawn(inputs::run_playback(
