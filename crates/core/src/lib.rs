@@ -20,7 +20,8 @@ pub use auth::{Principal, Role};
 pub use geo::{Enu, GeoPoint, LocalFrame};
 pub use ids::{AlertId, SensorId, TrackId, UnitId};
 pub use observation::{
-    ClassHint, Identity, Input, Measurement, Observation, SideFacts, TargetClass, UnitPosition,
+    ClassHint, Identity, Input, Measurement, Observation, SideFacts, SpoofEvidence, TargetClass,
+    UnitPosition,
 };
 pub use time::{Timestamp, TimestampError};
 pub use track::{Track, TrackStatus};

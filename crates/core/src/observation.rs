@@ -132,6 +132,22 @@ pub struct SideFacts {
     /// A callsign or flight id the target broadcasts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callsign: Option<String>,
+    /// Where the target says it took off (Remote ID System message, operator location type
+    /// "take-off").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub take_off_position: Option<GeoPoint>,
+    /// Evidence that what the target broadcasts about itself is false (spoofed or implausible).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spoof: Option<SpoofEvidence>,
+}
+
+/// Why a cooperative target's own reports are not to be believed, and how strongly.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpoofEvidence {
+    /// Combined score in [0, 1]: 0 = nothing suspicious, 1 = certainly false.
+    pub score: f64,
+    /// Each finding in words an officer understands, strongest first.
+    pub reasons: Vec<String>,
 }
 
 /// One detection by one sensor.

@@ -1,6 +1,6 @@
 //! A track: fusion's belief about one object, as published to assessment and outputs.
 
-use crate::{ClassHint, Enu, GeoPoint, Identity, SensorId, Timestamp, TrackId};
+use crate::{ClassHint, Enu, GeoPoint, Identity, SensorId, SpoofEvidence, Timestamp, TrackId};
 use serde::{Deserialize, Serialize};
 
 /// Where a track is in its life.
@@ -46,6 +46,16 @@ pub struct Track {
     pub operator_position: Option<GeoPoint>,
     /// A callsign the object broadcasts, if any.
     pub callsign: Option<String>,
+    /// Where the object says it took off, if it says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub take_off_position: Option<GeoPoint>,
+    /// Further identities the same object is known by (e.g. a SAPIENT object id besides its
+    /// Remote ID serial), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_identities: Vec<Identity>,
+    /// Evidence that the object's own reports are false, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spoof: Option<SpoofEvidence>,
 }
 
 impl Track {

@@ -36,6 +36,9 @@ fn track() -> Track {
         sensors: vec![SensorId::from("radar-1"), SensorId::from("rf-2")],
         operator_position: None,
         callsign: None,
+        other_identities: Vec::new(),
+        spoof: None,
+        take_off_position: None,
     }
 }
 

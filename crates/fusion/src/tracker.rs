@@ -8,8 +8,8 @@ use crate::jpda;
 use crate::kalman::{KfState, Projection, M3, V3};
 use crate::measure::{self, Prepared};
 use picket_core::{
-    ClassHint, Enu, GeoPoint, Identity, LocalFrame, Observation, SensorId, TargetClass, Timestamp,
-    Track, TrackId, TrackStatus,
+    ClassHint, Enu, GeoPoint, Identity, LocalFrame, Observation, SensorId, SpoofEvidence,
+    TargetClass, Timestamp, Track, TrackId, TrackStatus,
 };
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
@@ -84,6 +84,8 @@ struct TrackState {
     sensors: Vec<SensorId>,
     operator_position: Option<GeoPoint>,
     callsign: Option<String>,
+    take_off_position: Option<GeoPoint>,
+    spoof: Option<SpoofEvidence>,
 }
 
 const CLASSES: [TargetClass; 4] = [
@@ -128,6 +130,12 @@ impl TrackState {
         }
         if o.side.callsign.is_some() {
             self.callsign.clone_from(&o.side.callsign);
+        }
+        if o.side.take_off_position.is_some() {
+            self.take_off_position = o.side.take_off_position;
+        }
+        if o.side.spoof.is_some() {
+            self.spoof.clone_from(&o.side.spoof);
         }
         self.hits = self.hits.saturating_add(1);
     }
@@ -201,6 +209,9 @@ impl TrackState {
             sensors: self.sensors.clone(),
             operator_position: self.operator_position,
             callsign: self.callsign.clone(),
+            take_off_position: self.take_off_position,
+            other_identities: Vec::new(),
+            spoof: self.spoof.clone(),
         }
     }
 
@@ -887,6 +898,8 @@ impl Tracker {
             sensors: Vec::new(),
             operator_position: None,
             callsign: None,
+            take_off_position: None,
+            spoof: None,
         };
         t.absorb(p);
         if self.config.confirm_hits <= 1 {

@@ -99,6 +99,8 @@ pub fn to_observation(
             reported_velocity_enu_mps,
             rssi_dbm: None,
             callsign,
+            spoof: None,
+            take_off_position: None,
         },
     })
 }

@@ -327,6 +327,7 @@ pub fn decode_line(line: &str, ctx: &SensorContext) -> Result<Input, ObsJsonErro
             .map(|v| check("rssi_dbm", v, -200.0, 50.0, "−200…50 dBm"))
             .transpose()?,
         callsign: r.callsign,
+        ..SideFacts::default()
     };
     Ok(Input::Observation(Observation {
         sensor_id: ctx.sensor_id.clone(),

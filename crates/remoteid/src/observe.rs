@@ -152,7 +152,7 @@ pub fn to_observation(
             operator_position,
             reported_velocity_enu_mps: velocity,
             rssi_dbm,
-            callsign: None,
+            ..SideFacts::default()
         },
     })
 }

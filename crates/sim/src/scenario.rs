@@ -724,6 +724,8 @@ fn remote_id(
                         reported_velocity_enu_mps: Some(v.state.vel),
                         rssi_dbm: Some((rssi * 10.0f64).round() / 10.0),
                         callsign: None,
+                        spoof: None,
+                        take_off_position: None,
                     },
                 },
             );
@@ -759,6 +761,8 @@ fn adsb(
                     reported_velocity_enu_mps: Some(v.state.vel),
                     rssi_dbm: None,
                     callsign: v.callsign.map(str::to_string),
+                    spoof: None,
+                    take_off_position: None,
                 },
             },
         );

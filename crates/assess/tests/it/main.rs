@@ -145,6 +145,9 @@ pub fn track(id: u64, time_s: f64, pos: [f64; 3], vel: [f64; 3], kind: &Kind) ->
         sensors: vec!["radar-1".into()],
         operator_position: kind.operator,
         callsign: None,
+        other_identities: Vec::new(),
+        spoof: None,
+        take_off_position: None,
     }
 }
 

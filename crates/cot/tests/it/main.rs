@@ -39,6 +39,9 @@ pub fn drone_track() -> Track {
         sensors: vec![SensorId::from("radar-1"), SensorId::from("rf-2")],
         operator_position: Some(GeoPoint::new(31.32, -109.93, 1_400.0)),
         callsign: None,
+        other_identities: Vec::new(),
+        spoof: None,
+        take_off_position: None,
     }
 }
 

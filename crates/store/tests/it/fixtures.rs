@@ -41,6 +41,8 @@ pub fn remote_id_observation(i: i64) -> Observation {
             reported_velocity_enu_mps: Some([3.1, -12.7, 0.25]),
             rssi_dbm: Some(-71.5),
             callsign: None,
+            spoof: None,
+            take_off_position: None,
         },
     }
 }
@@ -102,6 +104,9 @@ pub fn track(id: u64, i: i64) -> Track {
         sensors: vec![SensorId::from("radar-1"), SensorId::from("rid-1")],
         operator_position: None,
         callsign: Some("N123AB".into()),
+        other_identities: Vec::new(),
+        spoof: None,
+        take_off_position: None,
     }
 }
 
