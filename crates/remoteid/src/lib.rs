@@ -17,6 +17,7 @@
 //! are attacker-controlled: nothing here panics on them, and allocations are bounded by them.
 #![deny(missing_docs)]
 
+pub mod assembly;
 pub mod auth;
 pub mod capture;
 pub mod dji;
@@ -26,6 +27,7 @@ pub mod message;
 pub mod observe;
 pub mod transport;
 
+pub use assembly::Assembler;
 pub use auth::{AuthAssembler, AuthData};
 pub use capture::{
     decode_capture, decode_frame, CaptureDecoder, DecodeRecord, FrameDecode, Quarantine,
