@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod routes;
+mod tasks;
 mod ws;
 
 use picket_core::Principal;
@@ -43,6 +44,8 @@ pub struct ApiContext {
     pub shutdown: watch::Receiver<bool>,
     /// True once a pipeline stage crashed: `/healthz` then answers 503.
     pub failed: watch::Receiver<bool>,
+    /// Sensors that take tasks (look-at), reached through their input adapters.
+    pub tasking: picket_pipeline::Tasking,
 }
 
 /// The router with every route.

@@ -23,6 +23,7 @@ pub(crate) fn router(ctx: ApiContext) -> Router {
         .route("/api/alerts", get(alerts))
         .route("/api/alerts/{id}/ack", post(acknowledge))
         .route("/api/sensors", get(sensors))
+        .route("/api/sensors/{id}/tasks", post(crate::tasks::task_sensor))
         .route("/api/ws", get(crate::ws::upgrade))
         .route("/api/{*rest}", get(not_found).post(not_found));
     if let Some(root) = &ctx.web_root {
@@ -38,7 +39,7 @@ pub(crate) fn router(ctx: ApiContext) -> Router {
 }
 
 /// An API error as JSON `{"error": "..."}`.
-pub(crate) struct ApiError(StatusCode, String);
+pub(crate) struct ApiError(pub(crate) StatusCode, pub(crate) String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -98,7 +99,7 @@ impl FromRequestParts<ApiContext> for Caller {
     }
 }
 
-fn read_state(
+pub(crate) fn read_state(
     ctx: &ApiContext,
 ) -> Result<std::sync::RwLockReadGuard<'_, picket_pipeline::LiveState>, ApiError> {
     ctx.state.read().map_err(|_| {

@@ -114,8 +114,9 @@ pub struct AlertManager {
     ack_time_sum_s: f64,
 }
 
-fn is_alertable(class: TargetClass) -> bool {
-    matches!(class, TargetClass::Drone | TargetClass::Unknown)
+/// Drones and unknowns are alerted, and ADS-B targets flying like drones.
+fn is_alertable(t: &Threat) -> bool {
+    matches!(t.class, TargetClass::Drone | TargetClass::Unknown) || t.drone_like
 }
 
 fn event(
@@ -293,7 +294,7 @@ impl AlertManager {
             if p.alert.is_some() || p.merged_into.is_some() {
                 continue;
             }
-            if t.level >= ThreatLevel::Caution && is_alertable(t.class) {
+            if t.level >= ThreatLevel::Caution && is_alertable(t) {
                 p.consecutive = p.consecutive.saturating_add(1);
                 if p.consecutive >= raise_after {
                     candidates.push((t.level, key.clone()));
@@ -376,7 +377,7 @@ impl AlertManager {
                 Verdict::Hold
             };
         };
-        if !is_alertable(t.class) {
+        if !is_alertable(t) {
             return Verdict::Clear(format!("reclassified as {}", t.class.as_str()));
         }
         if t.level >= ThreatLevel::Caution {

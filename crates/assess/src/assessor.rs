@@ -1,5 +1,6 @@
 //! The assessor: per-track memory, unit positions, and the threat of each track to each unit.
 
+use crate::awareness::{Awareness, Facts, Seen};
 use crate::classify::{classify, ClassEvidence, ClassInputs, Classification, SpeedEvidence};
 use crate::geometry::{closest_approach, closest_approach_turning};
 use crate::words;
@@ -108,6 +109,10 @@ pub struct Threat {
     pub time_to_closest_approach_s: f64,
     /// Why, in an officer's words, most important first.
     pub reasons: Vec<String>,
+    /// An ADS-B target flying like a drone: alerted (up to caution) although its class is
+    /// manned aircraft.
+    #[serde(default)]
+    pub drone_like: bool,
 }
 
 /// A border crossing remembered for a track.
@@ -298,6 +303,7 @@ pub struct Assessor {
     reports: BTreeMap<UnitId, UnitReport>,
     borders: Vec<PreparedBorder>,
     tracks: BTreeMap<TrackId, TrackMemory>,
+    awareness: Awareness,
 }
 
 fn finite3(v: &[f64; 3]) -> bool {
@@ -334,6 +340,7 @@ impl Assessor {
             })
             .collect();
         Assessor {
+            awareness: Awareness::new(config.aircraft.clone()),
             site,
             config,
             units,
@@ -444,8 +451,16 @@ impl Assessor {
     }
 
     /// What a remembered track is believed to be.
+    /// With the manned-aircraft awareness of the last assessment in its reasons (own agency /
+    /// allowed, flies like a drone, moves with an ADS-B aircraft).
     pub fn classification(&self, track: TrackId) -> Option<Classification> {
-        self.tracks.get(&track).map(TrackMemory::classification)
+        self.tracks.get(&track).map(|m| {
+            let mut c = m.classification();
+            if let Some(f) = self.awareness.facts(track) {
+                c.reasons.extend(f.reasons());
+            }
+            c
+        })
     }
 
     /// Every unit's state at `now` in site order: `None` for a moving unit with no report
@@ -515,6 +530,39 @@ impl Assessor {
             .enumerate()
             .filter_map(|(i, u)| self.unit_state(u, now).map(|(s, age)| (i, s, age)))
             .collect();
+        let seen: Vec<Seen<'_>> = self
+            .tracks
+            .iter()
+            .filter_map(|(id, m)| {
+                let dt = now.seconds_since(m.last.time);
+                if dt.abs() > MAX_EXTRAPOLATION_S {
+                    return None;
+                }
+                let v = m.velocity();
+                let class = m.classification();
+                Some(Seen {
+                    id: *id,
+                    updated: m.last.time,
+                    confirmed: m.last.status == TrackStatus::Confirmed
+                        && m.last.hits >= self.config.min_track_hits,
+                    icao: match m.identity {
+                        Some(Identity::Icao(a)) => Some(a),
+                        _ => None,
+                    },
+                    callsign: m.last.callsign.as_deref(),
+                    class: class.class,
+                    dark: class.dark,
+                    hint: m.last.class_hint.map(|h| h.class),
+                    position: Enu::new(
+                        m.last_enu.east_m + v[0] * dt,
+                        m.last_enu.north_m + v[1] * dt,
+                        m.last_enu.up_m + v[2] * dt,
+                    ),
+                    velocity_enu_mps: v,
+                })
+            })
+            .collect();
+        self.awareness.update(&seen);
         let mut out = Vec::new();
         for (id, m) in &self.tracks {
             if m.last.status != TrackStatus::Confirmed || m.last.hits < self.config.min_track_hits {
@@ -541,6 +589,7 @@ impl Assessor {
                 turn_rate_dps: TrackMemory::circling_turn_rate_dps(&courses),
                 course: m.course(&courses),
                 now,
+                aware: self.awareness.facts(*id),
             };
             for (i, state, age) in &units {
                 out.push(self.threat(&ctx, &self.units[*i], state, *age));
@@ -633,8 +682,22 @@ impl Assessor {
             level = level.max(ThreatLevel::Warning);
         }
         // Only drones and unknowns are alerted; birds and manned aircraft are shown, not raised.
-        let alertable = matches!(t.class.class, TargetClass::Drone | TargetClass::Unknown);
+        // An unlisted ADS-B target flying like a drone is assessed like one, up to caution (it
+        // says who it is); a track moving with an ADS-B aircraft is that aircraft: not alerted.
+        let aware = t.aware;
+        let drone_like = aware.is_some_and(|f| f.drone_like.is_some() && f.listed.is_none());
+        let alertable =
+            matches!(t.class.class, TargetClass::Drone | TargetClass::Unknown) || drone_like;
         if !alertable {
+            level = ThreatLevel::Info;
+        }
+        if drone_like {
+            level = level.min(ThreatLevel::Caution);
+        }
+        if aware
+            .and_then(|f| f.moves_with.as_ref())
+            .is_some_and(|m| m.1)
+        {
             level = ThreatLevel::Info;
         }
         // Faster than a small drone but not yet for long enough to be called a manned aircraft:
@@ -654,7 +717,21 @@ impl Assessor {
             level = ThreatLevel::Info;
         }
 
-        let mut reasons = vec![label(&t.class, t.memory.identity.as_ref())];
+        let mut reasons = vec![match t.memory.identity {
+            Some(Identity::Icao(a)) if drone_like => {
+                format!(
+                    "ADS-B target {:06X}, alerted like a drone (at most caution)",
+                    a & 0x00FF_FFFF
+                )
+            }
+            _ => label(&t.class, t.memory.identity.as_ref()),
+        }];
+        reasons.extend(aware.map(Facts::reasons).unwrap_or_default());
+        // What it broadcasts about itself is probably false: say so, with the strongest whys.
+        if let Some(s) = t.memory.last.spoof.as_ref().filter(|s| s.score >= 0.5) {
+            let why: Vec<&str> = s.reasons.iter().take(2).map(String::as_str).collect();
+            reasons.push(format!("Remote ID looks spoofed: {}", why.join("; ")));
+        }
         if range_m <= radius {
             reasons.push(format!(
                 "inside the {} radius of {name} ({} {})",
@@ -739,6 +816,7 @@ impl Assessor {
             closest_approach_m: cpa.distance_m,
             time_to_closest_approach_s: cpa.time_s,
             reasons,
+            drone_like,
         }
     }
 
@@ -781,6 +859,8 @@ struct TrackContext<'a> {
     turn_rate_dps: Option<f64>,
     course: Course,
     now: Timestamp,
+    /// Manned-aircraft awareness (lists, flies like a drone, moves with an aircraft).
+    aware: Option<&'a Facts>,
 }
 
 /// The first reason: what it is, in a few words.
@@ -923,6 +1003,7 @@ mod swarm_tests {
             closest_approach_m: 50.0,
             time_to_closest_approach_s: 50.0,
             reasons: vec!["dark drone (no Remote ID)".into(), "1 km S".into()],
+            drone_like: false,
         }
     }
 

@@ -32,7 +32,12 @@
 //! - an unidentified track faster than 45 m/s is not alerted while its manned-aircraft status
 //!   is being confirmed (8 s sustained);
 //! - an unclassified track that has not moved 100 m in 30 s and is still is treated as
-//!   ground clutter.
+//!   ground clutter;
+//! - a dark drone-class or unidentified track that moves with an ADS-B aircraft (close in
+//!   position and velocity over several updates) is that aircraft seen by another sensor:
+//!   suppressed, the aircraft named; an ADS-B target that is small, slow and low is flagged
+//!   as flying like a drone (never suppressed; at most caution). See [`AircraftLists`] and
+//!   the `awareness` module for the gates.
 //!
 //! Alerts: raised after `raise_after` consecutive assessments at caution or above; rises are
 //! announced at once, falls once they have lasted 5 s, material changes at most every 5 s;
@@ -42,12 +47,14 @@
 
 mod alerts;
 mod assessor;
+mod awareness;
 mod classify;
 mod geometry;
 mod words;
 
 pub use alerts::{AlertError, AlertManager, AlertMetrics};
 pub use assessor::{Assessor, Site, Threat};
+pub use awareness::AircraftLists;
 pub use classify::Classification;
 pub use geometry::{closest_approach, Approach};
 
@@ -76,6 +83,8 @@ pub struct AssessConfig {
     pub max_raises_per_unit_per_minute: u32,
     /// Tracks with fewer updates than this are not assessed (only confirmed tracks are).
     pub min_track_hits: u32,
+    /// Aircraft known by ICAO address: own agency and allowed (labelled, never alerted).
+    pub aircraft: AircraftLists,
 }
 
 impl Default for AssessConfig {
@@ -89,6 +98,7 @@ impl Default for AssessConfig {
             clear_after_s: 15.0,
             max_raises_per_unit_per_minute: 6,
             min_track_hits: 3,
+            aircraft: AircraftLists::default(),
         }
     }
 }

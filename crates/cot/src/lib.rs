@@ -36,6 +36,8 @@ pub use error::{DecodeError, EncodeError, FrameError};
 pub use event::{CotEvent, Element, Limits, Point, UNKNOWN_ERROR_M};
 pub use framing::{StreamDecoder, StreamError, WireFormat};
 pub use negotiation::{MeshVersions, Negotiation, NegotiationStep, TakControlInfo};
-pub use picket::{AlertCot, ChatLine, CotProfile, ProfileError, Recipient, TrackReport};
+pub use picket::{
+    parse_ack, AckRequest, AlertCot, ChatLine, CotProfile, ProfileError, Recipient, TrackReport,
+};
 pub use sa::{FriendlySa, SaError};
 pub use timefmt::{format_cot_time, parse_cot_time};

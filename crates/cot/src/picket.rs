@@ -691,7 +691,8 @@ pub fn encode_alert_marker(
             .attr("level", alert.level.as_str())
             .attr("unit", alert.unit_id.0.clone())
             .attr("track", alert.track_id.0.to_string())
-            .attr("raised_time", format_cot_time(alert.raised_time)),
+            .attr("raised_time", format_cot_time(alert.raised_time))
+            .attr("data_time", format_cot_time(alert.time)),
         marti(recipients),
     ];
     Some(ev)
@@ -816,4 +817,46 @@ impl ChatLine {
     pub fn is_to(&self, profile: &CotProfile) -> bool {
         self.to.as_deref() == Some(profile.sender_uid())
     }
+}
+
+/// What an officer's chat line acknowledges (see [`parse_ack`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AckRequest {
+    /// Every active alert of the officer's unit.
+    All,
+    /// One alert (`ack A12`).
+    Alert(AlertId),
+}
+
+/// Reads an acknowledgement from a GeoChat line's text: `ack`, `ACK`, `acked`,
+/// `acknowledged`, `roger` or `wilco` alone (any case, trailing `.`/`!` ignored) for the
+/// unit's alerts, or followed by one alert id (`ack A12`, `ack 12`) for that alert.
+/// Anything else (longer sentences included) is not an acknowledgement: a person must have
+/// meant it.
+pub fn parse_ack(text: &str) -> Option<AckRequest> {
+    if text.len() > 64 {
+        return None;
+    }
+    let lower = text.trim().to_ascii_lowercase();
+    let mut words = lower
+        .split_whitespace()
+        .map(|w| w.trim_end_matches(['.', '!']));
+    let first = words.next()?;
+    if !matches!(
+        first,
+        "ack" | "acked" | "acknowledge" | "acknowledged" | "roger" | "wilco"
+    ) {
+        return None;
+    }
+    let req = match words.next() {
+        None => AckRequest::All,
+        Some(w) => {
+            let id = w.strip_prefix('a').unwrap_or(w);
+            if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            AckRequest::Alert(AlertId(id.parse().ok()?))
+        }
+    };
+    words.next().is_none().then_some(req)
 }

@@ -233,6 +233,98 @@ impl TrackerConfig {
     }
 }
 
+/// What is known about one sensor's errors beyond what its reports say: noise floors, a
+/// constant bias and a reporting latency. The tracker applies it to every report of the sensor
+/// before anything else (see [`crate::Tracker::set_sensor_model`]).
+///
+/// A σ here is a *floor*: a report that states a larger σ keeps it, one that states less (a
+/// sensor overconfident about itself) is raised to it. A bias is what the sensor adds to the
+/// truth (`measured = true + bias`), so it is subtracted. The latency is how much later than
+/// the time of validity the sensor stamps its reports, so it is subtracted from their time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SensorModel {
+    /// Floor of the 1-σ range error of range/azimuth/elevation reports, metres.
+    pub sigma_range_m: Option<f64>,
+    /// Floor of the 1-σ azimuth error of range/azimuth/elevation reports, degrees.
+    pub sigma_azimuth_deg: Option<f64>,
+    /// Floor of the 1-σ elevation error of range/azimuth/elevation reports, degrees.
+    pub sigma_elevation_deg: Option<f64>,
+    /// Floor of the 1-σ error of bearing-only reports, degrees.
+    pub sigma_bearing_deg: Option<f64>,
+    /// Floor of the 1-σ horizontal error of position reports (every horizontal direction), m.
+    pub sigma_position_m: Option<f64>,
+    /// Floor of the 1-σ vertical error of position reports, metres.
+    pub sigma_altitude_m: Option<f64>,
+    /// Constant range bias of range/azimuth/elevation reports, metres.
+    pub bias_range_m: f64,
+    /// Constant azimuth bias of range/azimuth/elevation and bearing reports (a misaligned
+    /// north), degrees clockwise.
+    pub bias_azimuth_deg: f64,
+    /// Constant elevation bias of range/azimuth/elevation reports, degrees.
+    pub bias_elevation_deg: f64,
+    /// Delay between the time of validity and the time the sensor stamps on its reports, s.
+    pub latency_s: f64,
+}
+
+/// Accepted ranges of [`SensorModel`] fields.
+const MODEL_SIGMA: (f64, f64) = (1.0e-6, 1.0e6);
+const MODEL_ANGLE_SIGMA: (f64, f64) = (1.0e-6, 45.0);
+const MODEL_RANGE_BIAS: (f64, f64) = (-1.0e4, 1.0e4);
+const MODEL_AZIMUTH_BIAS: (f64, f64) = (-180.0, 180.0);
+const MODEL_ELEVATION_BIAS: (f64, f64) = (-90.0, 90.0);
+/// Latency up to a minute; anything later is not a sensor's delay but a broken clock.
+pub const MAX_SENSOR_LATENCY_S: f64 = 60.0;
+
+impl SensorModel {
+    /// Checks every field; returns the first problem found.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let sigmas = [
+            ("sigma_range_m", self.sigma_range_m, MODEL_SIGMA),
+            (
+                "sigma_azimuth_deg",
+                self.sigma_azimuth_deg,
+                MODEL_ANGLE_SIGMA,
+            ),
+            (
+                "sigma_elevation_deg",
+                self.sigma_elevation_deg,
+                MODEL_ANGLE_SIGMA,
+            ),
+            (
+                "sigma_bearing_deg",
+                self.sigma_bearing_deg,
+                MODEL_ANGLE_SIGMA,
+            ),
+            ("sigma_position_m", self.sigma_position_m, MODEL_SIGMA),
+            ("sigma_altitude_m", self.sigma_altitude_m, MODEL_SIGMA),
+        ];
+        for (field, v, range) in sigmas {
+            if let Some(v) = v {
+                check(field, v, range)?;
+            }
+        }
+        check("bias_range_m", self.bias_range_m, MODEL_RANGE_BIAS)?;
+        check(
+            "bias_azimuth_deg",
+            self.bias_azimuth_deg,
+            MODEL_AZIMUTH_BIAS,
+        )?;
+        check(
+            "bias_elevation_deg",
+            self.bias_elevation_deg,
+            MODEL_ELEVATION_BIAS,
+        )?;
+        check("latency_s", self.latency_s, (0.0, MAX_SENSOR_LATENCY_S))?;
+        Ok(())
+    }
+
+    /// True when the model changes nothing.
+    pub fn is_neutral(&self) -> bool {
+        *self == SensorModel::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,9 @@
 //! `now` argument of [`Tracker::step`], so a replay gives bit-for-bit the live result.
 //!
 //! # Algorithm
-//! 1. **Preparation.** Every position-like observation becomes a 3-D ENU position with a
+//! 1. **Preparation.** A sensor with a [`SensorModel`] ([`Tracker::set_sensor_model`]) has
+//!    its reports corrected first: latency off the time, bias off range and angles, σ raised
+//!    to the model's floors. Every position-like observation becomes a 3-D ENU position with a
 //!    covariance. Positions are converted from WGS-84 with the site frame (their covariance is
 //!    already ENU). Range/azimuth/elevation is converted from the sensor's own local frame to
 //!    the site frame exactly through ECEF; its covariance is the Jacobian of the
@@ -31,7 +33,26 @@
 //!    gates with a track is refused as late.
 //! 4. **Gating** with the chi-square test on the 3-D Mahalanobis distance, after a cheap
 //!    sweep along east on `|y|² ≤ gate · trace S`; bearings with the 1-degree-of-freedom test.
-//!    An observation claiming an identity may only go to a track with no identity or the same.
+//!    *Identities.* Remote ID serials and ICAO addresses are *cooperative*: the target's own
+//!    claim, one object each; a track's `identity` is the first one that updated it, and a
+//!    report claiming another cooperative identity never joins it.
+//!    SAPIENT object ids are *labels* local to one node: they go to the track's
+//!    `other_identities` (sorted, the latest per node, at most [`MAX_LABELS_PER_TRACK`]) and
+//!    never block a cooperative report. The tracker remembers which live track holds each
+//!    identity. A report whose identity a track holds and which gates with it may go only to
+//!    that track (a label on one track steers its node's later reports there, however near
+//!    another track is). A cooperative report that does not gate with the track holding its
+//!    identity, while a non-cooperative sensor (radar, SAPIENT, direction finder) updated that
+//!    track within `max_coast_confirmed_s`, is a *conflict*: the claimed position is where the
+//!    other sensors say the object is not. It updates nothing, starts no track (a "claimed"
+//!    twin would put a phantom on the picture, which is what a spoofer wants) and is counted
+//!    in [`TrackerStats::observations_conflicting`]; the holding track keeps it as spoof
+//!    evidence, e.g. "Remote ID ABC123 claims a position 1.4 km from where radar-1 tracks
+//!    it (3 such reports)", scored 0.5 just outside the gate rising to 0.95 at three times
+//!    the gate's Mahalanobis distance (the highest score so far is kept: a lie once told
+//!    stays on record for the track's life). Without another sensor there is nothing to
+//!    contradict: a far report starts a new track, which then holds the identity; a label
+//!    report that does not gate with its holder may go elsewhere, and its label moves along.
 //! 5. **Assignment.** Gated pairs cost `d² + ln det S`. Connected clusters of the gating graph
 //!    are solved separately, so the cost grows with cluster size, not with all targets: trivial
 //!    clusters directly, the rest optimally with Kuhn–Munkres on integer costs (an oversized,
@@ -58,8 +79,11 @@
 //!    out those that missed more than `max_reported_misses` opportunities in a row (likelier
 //!    gone than there; kept alive to be reacquired under the same id).
 //!
-//! A track takes the identity of the first observation with one that updates it, keeps the
-//! latest callsign and operator position, accumulates class hints (best class by summed
+//! A track takes the cooperative identity of the first observation with one that updates it,
+//! collects the labels of its observations, keeps the latest callsign, operator and take-off
+//! positions and the spoof evidence of its newest observation that carried some (published
+//! merged with its conflicts: the highest score, the reasons of both, stronger first, each
+//! once, at most [`MAX_SPOOF_REASONS`]), accumulates class hints (best class by summed
 //! confidence; confidence = that sum / number of hints) and lists its contributing sensors.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -73,8 +97,8 @@ mod kalman;
 mod measure;
 mod tracker;
 
-pub use config::{ConfigError, TrackerConfig};
+pub use config::{ConfigError, SensorModel, TrackerConfig, MAX_SENSOR_LATENCY_S};
 pub use tracker::{
-    Tracker, TrackerStats, BEARING_PAIRING_WINDOW_S, MAX_FUTURE_S, MAX_LATENESS_S, MAX_LIVE_TRACKS,
-    REPORTED_VELOCITY_SIGMA_MPS,
+    Tracker, TrackerStats, BEARING_PAIRING_WINDOW_S, MAX_FUTURE_S, MAX_LABELS_PER_TRACK,
+    MAX_LATENESS_S, MAX_LIVE_TRACKS, MAX_SPOOF_REASONS, REPORTED_VELOCITY_SIGMA_MPS,
 };

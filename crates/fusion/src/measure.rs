@@ -2,6 +2,7 @@
 //! to refuse it.
 
 use crate::bearing::BearingMeas;
+use crate::config::SensorModel;
 use crate::kalman::{M3, V3};
 use picket_core::{GeoPoint, LocalFrame, Measurement, Observation};
 use std::cmp::Ordering;
@@ -114,6 +115,61 @@ fn accept_covariance(r: M3) -> Result<M3, Rejection> {
         return Err(Rejection::BadCovariance);
     }
     Ok(r + M3::identity() * NOISE_FLOOR_M2)
+}
+
+/// The observation as the sensor's model says it should have been reported: latency taken
+/// off its time, bias off its angles and range, its σ raised to the model's floors. Values the
+/// model cannot correct (non-finite ones) are left for [`prepare`] to refuse.
+pub(crate) fn apply_model(o: &Observation, m: &SensorModel) -> Observation {
+    let floor = |sigma: f64, min: Option<f64>| min.map_or(sigma, |f| sigma.max(f));
+    let mut out = o.clone();
+    if m.latency_s > 0.0 {
+        out.time = o.time.plus_secs_f64(-m.latency_s);
+    }
+    match &mut out.measurement {
+        Measurement::Position { cov_enu_m2, .. } => {
+            if let Some(f) = m.sigma_position_m {
+                // Raise the smaller horizontal eigenvalue to f²: adding the shortfall to both
+                // axes keeps the ellipse's orientation and lifts every direction to f or more.
+                let (a, b, c) = (cov_enu_m2[0][0], cov_enu_m2[1][1], cov_enu_m2[0][1]);
+                let half_trace = 0.5 * (a + b);
+                let l_min = half_trace - (0.25 * (a - b) * (a - b) + c * c).sqrt();
+                let shortfall = f * f - l_min;
+                if shortfall > 0.0 {
+                    cov_enu_m2[0][0] += shortfall;
+                    cov_enu_m2[1][1] += shortfall;
+                }
+            }
+            if let Some(f) = m.sigma_altitude_m {
+                cov_enu_m2[2][2] = cov_enu_m2[2][2].max(f * f);
+            }
+        }
+        Measurement::RangeAzEl {
+            range_m,
+            azimuth_deg,
+            elevation_deg,
+            sigma_range_m,
+            sigma_azimuth_deg,
+            sigma_elevation_deg,
+            ..
+        } => {
+            *range_m -= m.bias_range_m;
+            *azimuth_deg -= m.bias_azimuth_deg;
+            *elevation_deg = (*elevation_deg - m.bias_elevation_deg).clamp(-90.0, 90.0);
+            *sigma_range_m = floor(*sigma_range_m, m.sigma_range_m);
+            *sigma_azimuth_deg = floor(*sigma_azimuth_deg, m.sigma_azimuth_deg);
+            *sigma_elevation_deg = floor(*sigma_elevation_deg, m.sigma_elevation_deg);
+        }
+        Measurement::Bearing {
+            bearing_deg,
+            sigma_bearing_deg,
+            ..
+        } => {
+            *bearing_deg -= m.bias_azimuth_deg;
+            *sigma_bearing_deg = floor(*sigma_bearing_deg, m.sigma_bearing_deg);
+        }
+    }
+    out
 }
 
 /// Converts an observation into a site-ENU position measurement.

@@ -2,7 +2,7 @@
 
 use crate::assign::{self, Pair};
 use crate::bearing::{self, BearingMeas, BEARING_GATE_CHI2};
-use crate::config::TrackerConfig;
+use crate::config::{ConfigError, SensorModel, TrackerConfig};
 use crate::imm::{ImmParams, ImmState};
 use crate::jpda;
 use crate::kalman::{KfState, Projection, M3, V3};
@@ -13,7 +13,7 @@ use picket_core::{
 };
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Observations more than this much older than a track they gate with are refused (no OOSM).
 pub const MAX_LATENESS_S: f64 = 2.0;
@@ -33,6 +33,18 @@ pub const BEARING_PAIRING_WINDOW_S: f64 = 2.0;
 const MAX_PENDING_BEARINGS: usize = 1_000;
 /// `ln det S` enters the cost clamped to ±this, so one absurd covariance cannot dominate a cluster.
 const LN_DET_CLAMP: f64 = 60.0;
+/// Most sensor-local labels (SAPIENT object ids) one track keeps; one per node.
+pub const MAX_LABELS_PER_TRACK: usize = 16;
+/// Most spoofing reasons a track lists.
+pub const MAX_SPOOF_REASONS: usize = 8;
+/// Spoof score of a cooperative report just outside the gate of the track that holds its
+/// identity; it rises to [`CONFLICT_SCORE_MAX`] at three times the gate's Mahalanobis distance.
+const CONFLICT_SCORE_MIN: f64 = 0.5;
+/// Highest spoof score from position conflicts alone (a manoeuvre the filter missed is never
+/// ruled out entirely).
+const CONFLICT_SCORE_MAX: f64 = 0.95;
+/// Longest identity or sensor name quoted in a spoofing reason, characters.
+const MAX_QUOTED_CHARS: usize = 40;
 
 /// Counters since the tracker was created.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +54,10 @@ pub struct TrackerStats {
     /// Observations that associated with no track and started a new one (both bearings of a
     /// triangulated fix count).
     pub observations_unassociated: u64,
+    /// Cooperative reports (Remote ID, ADS-B) whose identity belongs to a track that other
+    /// sensors hold far from the claimed position: kept as spoof evidence on that track, not
+    /// used as a position.
+    pub observations_conflicting: u64,
     /// Observations refused: non-finite or invalid values, bad covariance, too late, from the
     /// future, exact duplicates within a scan, a new track beyond [`MAX_LIVE_TRACKS`], or a
     /// bearing that found neither a track nor a partner to triangulate with in time.
@@ -76,8 +92,13 @@ struct TrackState {
     hits: u32,
     /// M-of-N history, newest opportunity in bit 0 (1 = hit).
     history: u64,
+    /// The cooperative identity (Remote ID, ICAO) of the first such report that updated it.
     identity: Option<Identity>,
-    /// Sum of hint confidences per class, indexed by `class_index`.
+    /// Sensor-local labels (SAPIENT object ids), sorted, at most one per node (the latest).
+    labels: Vec<Identity>,
+    /// Time and sensor of the latest update by a non-cooperative report (radar, SAPIENT,
+    /// bearing): while recent, the track's position does not rest on the target's own word.
+    independent_hit: Option<(Timestamp, SensorId)>,
     class_sum: [f64; 4],
     /// Number of hints per class, indexed by `class_index`.
     class_count: [u32; 4],
@@ -85,7 +106,35 @@ struct TrackState {
     operator_position: Option<GeoPoint>,
     callsign: Option<String>,
     take_off_position: Option<GeoPoint>,
+    /// Spoof evidence of the newest observation that carried some.
     spoof: Option<SpoofEvidence>,
+    /// Cooperative reports of this track's identity far from where other sensors hold it.
+    conflict: Option<Conflict>,
+}
+
+/// Evidence from cooperative reports that contradict the other sensors.
+#[derive(Clone, Debug)]
+struct Conflict {
+    /// Highest score of any conflicting report.
+    score: f64,
+    /// The latest conflict in words.
+    reason: String,
+    /// Number of conflicting reports.
+    count: u32,
+}
+
+/// Remote ID and ADS-B identities: the target's own claim, unique to one object. Other
+/// identities (SAPIENT object ids) are labels local to one sensor.
+fn is_cooperative(i: &Identity) -> bool {
+    matches!(i, Identity::RemoteId(_) | Identity::Icao(_))
+}
+
+/// The node of a sensor-local label.
+fn label_node(i: &Identity) -> Option<&str> {
+    match i {
+        Identity::SapientObject { node, .. } => Some(node),
+        _ => None,
+    }
 }
 
 const CLASSES: [TargetClass; 4] = [
@@ -112,10 +161,40 @@ fn seconds_between(a: Timestamp, b: Timestamp) -> f64 {
 impl TrackState {
     /// Takes the side facts, identity, class evidence and sensor of an observation that updated
     /// (or started) this track.
-    fn absorb(&mut self, p: &Prepared<'_>) {
+    ///
+    /// Returns the labels it dropped (replaced by a newer label of the same node, or beyond
+    /// [`MAX_LABELS_PER_TRACK`]).
+    fn absorb(&mut self, p: &Prepared<'_>) -> Vec<Identity> {
         let o = p.obs;
-        if self.identity.is_none() {
-            self.identity.clone_from(&o.identity);
+        let mut dropped = Vec::new();
+        match &o.identity {
+            Some(i) if is_cooperative(i) => {
+                self.identity.get_or_insert_with(|| i.clone());
+            }
+            Some(label) => {
+                if let Err(at) = self.labels.binary_search(label) {
+                    let node = label_node(label);
+                    if let Some(old) = self.labels.iter().position(|l| label_node(l) == node) {
+                        dropped.push(self.labels.remove(old));
+                    }
+                    let at = self.labels.binary_search(label).err().unwrap_or(at);
+                    self.labels.insert(at, label.clone());
+                    if self.labels.len() > MAX_LABELS_PER_TRACK {
+                        // The first in sort order, so the choice is deterministic.
+                        let first = if at == 0 { 1 } else { 0 };
+                        dropped.push(self.labels.remove(first));
+                    }
+                }
+            }
+            None => {}
+        }
+        if !o.identity.as_ref().is_some_and(is_cooperative)
+            && self
+                .independent_hit
+                .as_ref()
+                .is_none_or(|(t, _)| o.time >= *t)
+        {
+            self.independent_hit = Some((o.time, o.sensor_id.clone()));
         }
         if let Some(h) = o.class_hint {
             let i = class_index(h.class);
@@ -138,6 +217,47 @@ impl TrackState {
             self.spoof.clone_from(&o.side.spoof);
         }
         self.hits = self.hits.saturating_add(1);
+        dropped
+    }
+
+    /// Whether a non-cooperative sensor updated the track within `window_s` before `at`.
+    fn independently_held(&self, at: Timestamp, window_s: f64) -> bool {
+        self.independent_hit
+            .as_ref()
+            .is_some_and(|(t, _)| seconds_between(at, *t) <= window_s)
+    }
+
+    /// Spoof evidence of the observations merged with identity conflicts: the highest score,
+    /// the reasons of both (stronger source first, each once, at most [`MAX_SPOOF_REASONS`]).
+    fn spoof_evidence(&self) -> Option<SpoofEvidence> {
+        let Some(c) = &self.conflict else {
+            return self.spoof.clone();
+        };
+        let conflict = SpoofEvidence {
+            score: c.score,
+            reasons: vec![c.reason.clone()],
+        };
+        let Some(obs) = &self.spoof else {
+            return Some(conflict);
+        };
+        let (first, second) = if obs.score.total_cmp(&c.score).is_gt() {
+            (obs, &conflict)
+        } else {
+            (&conflict, obs)
+        };
+        let mut reasons: Vec<String> = Vec::new();
+        for r in first.reasons.iter().chain(&second.reasons) {
+            if reasons.len() >= MAX_SPOOF_REASONS {
+                break;
+            }
+            if !reasons.contains(r) {
+                reasons.push(r.clone());
+            }
+        }
+        Some(SpoofEvidence {
+            score: first.score.max(second.score).clamp(0.0, 1.0),
+            reasons,
+        })
     }
 
     /// Opportunities missed since the last hit (newest bits of the history).
@@ -145,9 +265,11 @@ impl TrackState {
         self.history.trailing_zeros()
     }
 
+    /// A track may take an observation unless both carry cooperative identities and they
+    /// differ. Sensor-local labels never block.
     fn may_take(&self, o: &Observation) -> bool {
         match (&self.identity, &o.identity) {
-            (Some(a), Some(b)) => a == b,
+            (Some(a), Some(b)) if is_cooperative(b) => a == b,
             _ => true,
         }
     }
@@ -210,8 +332,8 @@ impl TrackState {
             operator_position: self.operator_position,
             callsign: self.callsign.clone(),
             take_off_position: self.take_off_position,
-            other_identities: Vec::new(),
-            spoof: self.spoof.clone(),
+            other_identities: self.labels.clone(),
+            spoof: self.spoof_evidence(),
         }
     }
 
@@ -251,6 +373,27 @@ pub struct Tracker {
     /// Bearings that updated no track, waiting for a partner to triangulate with; in
     /// processing order.
     pending_bearings: Vec<PendingBearing>,
+    /// Which live track holds each identity: a cooperative identity's newest track, a label's
+    /// only track.
+    owners: BTreeMap<Identity, TrackId>,
+    /// Noise floors, biases and latencies of sensors that have them.
+    sensor_models: BTreeMap<SensorId, SensorModel>,
+}
+
+/// What the track holding an observation's identity means for that observation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Owner {
+    /// No live track holds it (or the observation has none).
+    None,
+    /// Track index that holds it and gates with the observation: the observation goes there
+    /// or nowhere.
+    Gated(usize),
+    /// Track index that holds the cooperative identity, is held by other sensors and does not
+    /// gate: the claim contradicts them.
+    Conflict(usize),
+    /// A holder that does not gate and is not held by other sensors: the observation is free
+    /// to go to another track or start one, which then holds the identity.
+    Elsewhere,
 }
 
 /// A bearing waiting for a partner.
@@ -283,7 +426,31 @@ impl Tracker {
             next_id: 1,
             stats: TrackerStats::default(),
             pending_bearings: Vec::new(),
+            owners: BTreeMap::new(),
+            sensor_models: BTreeMap::new(),
         }
+    }
+
+    /// Applies `model` to every later report of `sensor` (noise floors, bias, latency; see
+    /// [`SensorModel`]); a neutral model removes the sensor's. An invalid model is refused and
+    /// the sensor keeps the one it had.
+    pub fn set_sensor_model(
+        &mut self,
+        sensor: SensorId,
+        model: SensorModel,
+    ) -> Result<(), ConfigError> {
+        model.validate()?;
+        if model.is_neutral() {
+            self.sensor_models.remove(&sensor);
+        } else {
+            self.sensor_models.insert(sensor, model);
+        }
+        Ok(())
+    }
+
+    /// The model in force for `sensor`, if any.
+    pub fn sensor_model(&self, sensor: &SensorId) -> Option<&SensorModel> {
+        self.sensor_models.get(sensor)
     }
 
     /// The configuration in force (after sanitising).
@@ -304,8 +471,22 @@ impl Tracker {
     /// observations more than [`MAX_FUTURE_S`] after it are refused.
     pub fn step(&mut self, observations: &[Observation], now: Timestamp) -> Vec<Track> {
         let mut log = StepLog::default();
+        // Reports of modelled sensors, corrected; indexed like `observations` (empty: none).
+        let corrected: Vec<Option<Observation>> = if self.sensor_models.is_empty() {
+            Vec::new()
+        } else {
+            observations
+                .iter()
+                .map(|o| {
+                    self.sensor_models
+                        .get(&o.sensor_id)
+                        .map(|m| measure::apply_model(o, m))
+                })
+                .collect()
+        };
         let mut prepared: Vec<Prepared<'_>> = Vec::with_capacity(observations.len());
-        for o in observations {
+        for (i, o) in observations.iter().enumerate() {
+            let o = corrected.get(i).and_then(Option::as_ref).unwrap_or(o);
             if seconds_between(o.time, now) > MAX_FUTURE_S {
                 self.stats.observations_rejected += 1;
                 continue;
@@ -403,6 +584,7 @@ impl Tracker {
         let q = self.q;
         let frame = self.frame;
         let stats = &mut self.stats;
+        let owners = &mut self.owners;
         // In place: a scan deletes few tracks, and moving every track state costs more than
         // the whole association.
         let mut i = 0;
@@ -426,6 +608,11 @@ impl Tracker {
                 stats.tracks_deleted += 1;
                 log.updated.remove(&t.id);
                 log.deleted.push(t.snapshot(&frame, TrackStatus::Deleted));
+                for i in t.identity.iter().chain(&t.labels) {
+                    if owners.get(i) == Some(&t.id) {
+                        owners.remove(i);
+                    }
+                }
             }
             !stale
         });
@@ -514,6 +701,13 @@ impl Tracker {
                 innovations.push(innov);
             }
         }
+        let (owner, keep) = self.apply_owners(scan, &pairs, &preds, scan_time);
+        if let Some(keep) = keep {
+            let mut k = keep.iter();
+            pairs.retain(|_| k.next().copied().unwrap_or(false));
+            let mut k = keep.iter();
+            innovations.retain(|_| k.next().copied().unwrap_or(false));
+        }
 
         let mut updated = vec![false; self.tracks.len()];
         let mut consumed = vec![false; scan.len()];
@@ -564,12 +758,22 @@ impl Tracker {
                     if scan_time > t.last_hit {
                         t.last_hit = scan_time;
                     }
-                    t.absorb(&scan[oj]);
                     updated[ti] = true;
                     log.updated.insert(t.id);
+                    self.absorb_into(ti, &scan[oj]);
                     self.stats.observations_used += 1;
                 }
                 None => self.stats.observations_rejected += 1,
+            }
+        }
+
+        // Before deletion in `finish_scan`, so the indices in `owner` still hold.
+        for (oj, p) in scan.iter().enumerate() {
+            if consumed[oj] || late[oj] {
+                continue;
+            }
+            if let Some(Owner::Conflict(h)) = owner.get(oj) {
+                self.note_conflict(*h, p, &preds[*h], log);
             }
         }
 
@@ -578,6 +782,17 @@ impl Tracker {
         for (oj, p) in scan.iter().enumerate() {
             if consumed[oj] {
                 continue;
+            }
+            match owner.get(oj) {
+                // Counted in `note_conflict`.
+                Some(Owner::Conflict(_)) => continue,
+                // Its identity's track took another report of this scan: a repeat, not a
+                // second object.
+                Some(Owner::Gated(_)) => {
+                    self.stats.observations_rejected += 1;
+                    continue;
+                }
+                _ => {}
             }
             if late[oj] {
                 self.stats.observations_rejected += 1;
@@ -655,11 +870,11 @@ impl Tracker {
                 .copied()
                 .max_by(|&a, &b| m.beta[a].total_cmp(&m.beta[b]).then(b.cmp(&a)));
             if let (true, Some(best)) = (p_detected >= 0.5, best) {
-                t.absorb(&scan[pairs[best].obs]);
                 if scan_time > t.last_hit {
                     t.last_hit = scan_time;
                 }
                 updated[ti] = true;
+                self.absorb_into(ti, &scan[pairs[best].obs]);
                 self.stats.observations_used += 1;
             }
         }
@@ -675,7 +890,9 @@ impl Tracker {
         // A scan is an opportunity for a track when its sensor has updated the track before
         // and it holds an observation the track could have taken (so one Remote ID message
         // about drone B is not a miss for drone A).
-        let has_anonymous = scan.iter().any(|p| p.obs.identity.is_none());
+        let has_anonymous = scan
+            .iter()
+            .any(|p| !p.obs.identity.as_ref().is_some_and(is_cooperative));
         let mask = window_mask(self.config.confirm_window);
         for (ti, t) in self.tracks.iter_mut().enumerate() {
             if updated.get(ti).copied().unwrap_or(false) {
@@ -738,6 +955,12 @@ impl Tracker {
                 });
             }
         }
+        // A bearing carries no position to contradict a claim with: only the holder rule.
+        let (owner, keep) = self.apply_owners(scan, &pairs, &preds, scan_time);
+        if let Some(keep) = keep {
+            let mut k = keep.iter();
+            pairs.retain(|_| k.next().copied().unwrap_or(false));
+        }
         let chosen = assign::solve(self.tracks.len(), scan.len(), &pairs);
         let mut updated = vec![false; self.tracks.len()];
         let mut consumed = vec![false; scan.len()];
@@ -769,9 +992,9 @@ impl Tracker {
                     if scan_time > t.last_hit {
                         t.last_hit = scan_time;
                     }
-                    t.absorb(&scan[oj]);
                     updated[ti] = true;
                     log.updated.insert(t.id);
+                    self.absorb_into(ti, &scan[oj]);
                     self.stats.observations_used += 1;
                 }
                 None => self.stats.observations_rejected += 1,
@@ -782,7 +1005,7 @@ impl Tracker {
             if consumed[oj] {
                 continue;
             }
-            if late[oj] {
+            if late[oj] || matches!(owner.get(oj), Some(Owner::Gated(_) | Owner::Conflict(_))) {
                 self.stats.observations_rejected += 1;
                 continue;
             }
@@ -843,9 +1066,8 @@ impl Tracker {
                 operator_position: partner.obs.side.operator_position,
                 ..fix.clone()
             };
-            if let Some(t) = self.tracks.last_mut() {
-                t.absorb(&partner_fix);
-            }
+            let last = self.tracks.len().saturating_sub(1);
+            self.absorb_into(last, &partner_fix);
             self.stats.observations_unassociated += 1;
         } else {
             self.stats.observations_rejected += 1;
@@ -893,6 +1115,8 @@ impl Tracker {
             hits: 0,
             history: 1,
             identity: None,
+            labels: Vec::new(),
+            independent_hit: None,
             class_sum: [0.0; 4],
             class_count: [0; 4],
             sensors: Vec::new(),
@@ -900,8 +1124,8 @@ impl Tracker {
             callsign: None,
             take_off_position: None,
             spoof: None,
+            conflict: None,
         };
-        t.absorb(p);
         if self.config.confirm_hits <= 1 {
             t.life = Life::Confirmed;
             self.stats.tracks_confirmed += 1;
@@ -909,15 +1133,181 @@ impl Tracker {
         self.stats.observations_unassociated += 1;
         log.updated.insert(id);
         self.tracks.push(t);
+        self.absorb_into(self.tracks.len() - 1, p);
         true
+    }
+
+    /// Index of the live track that holds `identity`.
+    fn holder(&self, identity: &Identity) -> Option<usize> {
+        let id = self.owners.get(identity)?;
+        self.tracks.binary_search_by_key(id, |t| t.id).ok()
+    }
+
+    /// Identity ownership for one scan's gated `pairs`: what the track holding each
+    /// observation's identity means for it, and which pairs to keep (`None`: all). An
+    /// observation whose identity a track holds keeps only its pair with that track when they
+    /// gate (a Remote ID serial or a SAPIENT object id already on a track is the strongest
+    /// association hint there is). A cooperative claim that does not gate with its holder,
+    /// while other sensors hold that track, keeps no pair: it is a conflict, not a position.
+    fn apply_owners(
+        &self,
+        scan: &[Prepared<'_>],
+        pairs: &[Pair],
+        preds: &[Prediction],
+        scan_time: Timestamp,
+    ) -> (Vec<Owner>, Option<Vec<bool>>) {
+        let mut owner = vec![Owner::None; scan.len()];
+        if self.owners.is_empty() {
+            return (owner, None);
+        }
+        let mut holders: Vec<Option<usize>> = vec![None; scan.len()];
+        let mut any = false;
+        for (oj, p) in scan.iter().enumerate() {
+            if let Some(h) = p.obs.identity.as_ref().and_then(|i| self.holder(i)) {
+                holders[oj] = Some(h);
+                any = true;
+            }
+        }
+        if !any {
+            return (owner, None);
+        }
+        for pair in pairs {
+            if holders[pair.obs] == Some(pair.track) {
+                owner[pair.obs] = Owner::Gated(pair.track);
+            }
+        }
+        let window_s = self.config.max_coast_confirmed_s;
+        for (oj, p) in scan.iter().enumerate() {
+            let (Some(h), Owner::None) = (holders[oj], owner[oj]) else {
+                continue;
+            };
+            let claim = p.obs.identity.as_ref().is_some_and(is_cooperative);
+            owner[oj] = if claim
+                && p.bearing.is_none()
+                && !preds[h].too_late
+                && self.tracks[h].independently_held(scan_time, window_s)
+            {
+                Owner::Conflict(h)
+            } else {
+                Owner::Elsewhere
+            };
+        }
+        let keep = pairs
+            .iter()
+            .map(|pair| match owner[pair.obs] {
+                Owner::Gated(h) => pair.track == h,
+                Owner::Conflict(_) => false,
+                Owner::None | Owner::Elsewhere => true,
+            })
+            .collect();
+        (owner, Some(keep))
+    }
+
+    /// Takes observation `p` into track `ti` (see [`TrackState::absorb`]) and records which
+    /// track holds its identity; a label moves from its previous track to this one.
+    fn absorb_into(&mut self, ti: usize, p: &Prepared<'_>) {
+        let Some(t) = self.tracks.get_mut(ti) else {
+            return;
+        };
+        let id = t.id;
+        for d in t.absorb(p) {
+            if self.owners.get(&d) == Some(&id) {
+                self.owners.remove(&d);
+            }
+        }
+        let Some(identity) = &p.obs.identity else {
+            return;
+        };
+        let holds = if is_cooperative(identity) {
+            t.identity.as_ref() == Some(identity)
+        } else {
+            t.labels.binary_search(identity).is_ok()
+        };
+        if !holds || self.owners.get(identity) == Some(&id) {
+            return;
+        }
+        let previous = self.owners.insert(identity.clone(), id);
+        if let (false, Some(prev)) = (is_cooperative(identity), previous) {
+            if let Ok(u) = self.tracks.binary_search_by_key(&prev, |t| t.id) {
+                self.tracks[u].labels.retain(|l| l != identity);
+            }
+        }
+    }
+
+    /// Keeps a cooperative report that contradicts track `h` (which holds its identity and
+    /// which other sensors hold elsewhere) as spoof evidence on `h`; the report moves nothing.
+    fn note_conflict(&mut self, h: usize, p: &Prepared<'_>, pred: &Prediction, log: &mut StepLog) {
+        self.stats.observations_conflicting += 1;
+        let Some(t) = self.tracks.get_mut(h) else {
+            return;
+        };
+        let gate_d = self.config.gate_chi2.sqrt();
+        let d = pred
+            .proj
+            .innovation(&p.z, &p.r)
+            .map(|i| i.d2.sqrt())
+            .filter(|d| d.is_finite())
+            .unwrap_or(f64::MAX);
+        let excess = ((d - gate_d) / (2.0 * gate_d)).clamp(0.0, 1.0);
+        let score = CONFLICT_SCORE_MIN + (CONFLICT_SCORE_MAX - CONFLICT_SCORE_MIN) * excess;
+        let distance_m = (p.z - pred.proj.z).norm();
+        let claimed = p
+            .obs
+            .identity
+            .as_ref()
+            .map_or_else(String::new, |i| quoted(&i.to_string()));
+        let sensor = t
+            .independent_hit
+            .as_ref()
+            .map_or_else(|| "other sensors".to_owned(), |(_, s)| quoted(&s.0));
+        let count = t.conflict.as_ref().map_or(0, |c| c.count).saturating_add(1);
+        let mut reason = format!(
+            "{claimed} claims a position {} from where {sensor} tracks it",
+            words_distance(distance_m)
+        );
+        if count > 1 {
+            reason.push_str(&format!(" ({count} such reports)"));
+        }
+        let score = t.conflict.as_ref().map_or(score, |c| c.score.max(score));
+        t.conflict = Some(Conflict {
+            score,
+            reason,
+            count,
+        });
+        log.updated.insert(t.id);
     }
 }
 
-/// Two observations that may be of the same object: not claiming different identities.
+/// Two observations that may be of the same object: not claiming different cooperative
+/// identities (sensor-local labels of different sensors say nothing about each other).
 fn identities_agree(a: &Observation, b: &Observation) -> bool {
     match (&a.identity, &b.identity) {
-        (Some(x), Some(y)) => x == y,
+        (Some(x), Some(y)) if is_cooperative(x) && is_cooperative(y) => x == y,
         _ => true,
+    }
+}
+
+/// A name from a report, safe to quote to an officer: printable characters only, shortened.
+fn quoted(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_QUOTED_CHARS)
+        .collect();
+    if s.chars().filter(|c| !c.is_control()).count() > MAX_QUOTED_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+/// A distance as an officer says it: "640 m", "1.4 km".
+fn words_distance(m: f64) -> String {
+    if !m.is_finite() {
+        "an unknown distance".to_owned()
+    } else if m < 1_000.0 {
+        format!("{m:.0} m")
+    } else {
+        format!("{:.1} km", m / 1_000.0)
     }
 }
 

@@ -1,17 +1,131 @@
-//! ASTERIX CAT-048 / CAT-034 over UDP: each datagram's records become radar observations.
-//! The radar's position comes from the config or, failing that, from its CAT-034 messages.
+//! ASTERIX CAT-048 / CAT-034: each datagram's records become radar observations — live over
+//! UDP ([`AsterixUdp`]), or replayed from a pcap's UDP payloads with their capture times
+//! ([`AsterixPlayback`] for `picket replay`, [`AsterixPcapFile`] for `picket run`).
+//! The radar's position comes from the config or, failing that, from its CAT-034 messages
+//! (per data source SAC/SIC, so a capture of several radars places each at its own antenna).
 
 use picket_asterix::observe::{target_report_to_observation, RadarSite};
-use picket_asterix::Record;
-use picket_core::Input;
-use picket_pipeline::{AdapterContext, LiveAdapter};
+use picket_asterix::{DataSource, Record};
+use picket_core::{GeoPoint, Input, SensorId, Timestamp};
+use picket_pipeline::{AdapterContext, FrameDecoder, FrameDecoderFactory, LiveAdapter, SensorInfo};
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Distinct radars (data sources) remembered from CAT-034: a bound against a hostile feed
+/// that cycles SAC/SIC values.
+const MAX_RADARS: usize = 256;
+/// Recent datagrams remembered to drop the copy a dual-LAN (A/B) radar feed sends.
+const RECENT_DATAGRAMS: usize = 64;
+/// A datagram identical to one received this recently is that copy, microseconds.
+const DUPLICATE_WINDOW_US: i64 = 1_000_000;
 
 /// A monoradar sending ASTERIX to `listen`.
 #[derive(Debug, Clone)]
 pub struct AsterixUdp {
     /// Address to listen on.
     pub listen: SocketAddr,
+}
+
+/// One record's outcome: an input, or (reason, detail) to count as rejected.
+pub type Decoded = Result<Input, (&'static str, String)>;
+
+/// The radar state of one ASTERIX feed: where each radar stands.
+#[derive(Debug)]
+pub struct AsterixDecoder {
+    sensor_id: SensorId,
+    configured: Option<RadarSite>,
+    sites: HashMap<Option<DataSource>, RadarSite>,
+    recent: std::collections::VecDeque<(u64, Timestamp)>,
+}
+
+impl AsterixDecoder {
+    /// A decoder for `sensor_id`; `position` (from the config) wins over CAT-034.
+    pub fn new(sensor_id: SensorId, position: Option<GeoPoint>) -> Self {
+        AsterixDecoder {
+            configured: position.map(|p| RadarSite::new(sensor_id.clone(), p)),
+            sensor_id,
+            sites: HashMap::new(),
+            recent: std::collections::VecDeque::with_capacity(RECENT_DATAGRAMS),
+        }
+    }
+
+    /// Whether the same bytes came within the duplicate window (radars send every datagram
+    /// on two networks; a site that listens to both must not fuse each plot twice).
+    fn is_duplicate(&mut self, bytes: &[u8], at: Timestamp) -> bool {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut h);
+        let key = h.finish();
+        let recent_copy = self.recent.iter().any(|(k, t)| {
+            *k == key && (at.as_micros() - t.as_micros()).abs() <= DUPLICATE_WINDOW_US
+        });
+        if !recent_copy {
+            if self.recent.len() == RECENT_DATAGRAMS {
+                self.recent.pop_front();
+            }
+            self.recent.push_back((key, at));
+        }
+        recent_copy
+    }
+
+    /// The site a CAT-048 of `source` is measured from.
+    fn site(&self, source: Option<DataSource>) -> Option<&RadarSite> {
+        if let Some(s) = &self.configured {
+            return Some(s);
+        }
+        // A report without I048/010 belongs to the only radar known, if there is one.
+        self.sites.get(&source).or_else(|| match self.sites.len() {
+            1 => self.sites.values().next(),
+            _ => None,
+        })
+    }
+
+    /// Decodes one datagram received at `reference` (which also dates CAT-048's time of day).
+    /// Simulated targets and test transponders are dropped silently: they are not traffic;
+    /// so is the second copy of a datagram (dual-LAN feeds).
+    pub fn datagram(&mut self, bytes: &[u8], reference: Timestamp, out: &mut Vec<Decoded>) {
+        if self.is_duplicate(bytes, reference) {
+            return;
+        }
+        for rec in picket_asterix::records(bytes) {
+            let r = match rec {
+                Ok(r) => r,
+                Err(e) => {
+                    out.push(Err(("asterix", e.to_string())));
+                    continue;
+                }
+            };
+            match r.record {
+                Record::Cat034(c) => {
+                    if let Some(p) = RadarSite::position_from_cat034(&c) {
+                        if self.sites.len() < MAX_RADARS || self.sites.contains_key(&c.data_source)
+                        {
+                            let site = RadarSite::new(self.sensor_id.clone(), p);
+                            self.sites.insert(c.data_source, site);
+                        }
+                    }
+                }
+                Record::Cat048(report) => {
+                    let Some(site) = self.site(report.data_source) else {
+                        out.push(Err((
+                            "no radar position",
+                            "CAT-048 before any position of its radar: set `position` or let the radar send CAT-034 I034/120".into(),
+                        )));
+                        continue;
+                    };
+                    match target_report_to_observation(&report, site, reference) {
+                        Ok(o) if o.simulated || o.test_target => {}
+                        Ok(o) => out.push(Ok(Input::Observation(o.observation))),
+                        Err(e) => out.push(Err(("asterix", e.to_string()))),
+                    }
+                }
+                Record::Unsupported { category } => {
+                    out.push(Err(("unsupported category", format!("CAT-{category:03}"))));
+                }
+            }
+        }
+    }
 }
 
 impl LiveAdapter for AsterixUdp {
@@ -21,11 +135,27 @@ impl LiveAdapter for AsterixUdp {
     }
 }
 
+/// Hands one datagram's outcome to the sink; false when the pipeline is shutting down.
+async fn deliver(sink: &picket_pipeline::InputSink, out: &mut Vec<Decoded>) -> bool {
+    for d in out.drain(..) {
+        match d {
+            Ok(i) => {
+                if !sink.send(i).await {
+                    return false;
+                }
+            }
+            Err((reason, detail)) => sink.reject(reason, &detail),
+        }
+    }
+    true
+}
+
 async fn serve(listen: SocketAddr, ctx: AdapterContext) {
     let AdapterContext {
         sink,
         position,
         mut shutdown,
+        ..
     } = ctx;
     let socket = match tokio::net::UdpSocket::bind(listen).await {
         Ok(s) => s,
@@ -35,52 +165,110 @@ async fn serve(listen: SocketAddr, ctx: AdapterContext) {
         }
     };
     tracing::info!(sensor = %sink.sensor_id(), %listen, "listening for ASTERIX CAT-048/034");
-    let mut site = position.map(|p| RadarSite::new(sink.sensor_id().clone(), p));
-    let configured = site.is_some();
+    let mut decoder = AsterixDecoder::new(sink.sensor_id().clone(), position);
     let mut buf = vec![0u8; 65_536];
+    let mut out = Vec::new();
     loop {
         let n = tokio::select! {
             _ = shutdown.changed() => return,
             r = socket.recv_from(&mut buf) => match r { Ok((n, _)) => n, Err(_) => continue },
         };
-        let now = crate::wall_now();
-        let mut inputs = Vec::new();
-        for rec in picket_asterix::records(&buf[..n]) {
-            match rec {
-                Err(e) => sink.reject("asterix", &e.to_string()),
-                Ok(r) => match r.record {
-                    Record::Cat034(c) => {
-                        if !configured {
-                            if let Some(p) = RadarSite::position_from_cat034(&c) {
-                                site = Some(RadarSite::new(sink.sensor_id().clone(), p));
-                            }
-                        }
-                    }
-                    Record::Cat048(report) => {
-                        let Some(s) = &site else {
-                            sink.reject(
-                                "no radar position",
-                                "CAT-048 before any position: set `position` or let the radar send CAT-034 I034/120",
-                            );
-                            continue;
-                        };
-                        match target_report_to_observation(&report, s, now) {
-                            // Simulated targets and test transponders are not traffic.
-                            Ok(o) if o.simulated || o.test_target => {}
-                            Ok(o) => inputs.push(Input::Observation(o.observation)),
-                            Err(e) => sink.reject("asterix", &e.to_string()),
-                        }
-                    }
-                    Record::Unsupported { category } => {
-                        sink.reject("unsupported category", &format!("CAT-{category:03}"));
-                    }
-                },
-            }
+        decoder.datagram(&buf[..n], crate::wall_now(), &mut out);
+        if !deliver(&sink, &mut out).await {
+            return;
         }
-        for i in inputs {
-            if !sink.send(i).await {
-                return;
+    }
+}
+
+/// Recorded ASTERIX datagrams (a pcap's UDP payloads) played through the same decoding as the
+/// live feed; each is dated by its capture time.
+#[derive(Debug, Clone, Default)]
+pub struct AsterixPlayback;
+
+struct AsterixFrames(AsterixDecoder);
+
+impl FrameDecoderFactory for AsterixPlayback {
+    fn make(&self, sensor: &SensorInfo) -> Box<dyn FrameDecoder> {
+        Box::new(AsterixFrames(AsterixDecoder::new(
+            sensor.id.clone(),
+            sensor.position,
+        )))
+    }
+}
+
+impl FrameDecoder for AsterixFrames {
+    fn decode(&mut self, received: Timestamp, bytes: &[u8], out: &mut Vec<Result<Input, String>>) {
+        let mut decoded = Vec::new();
+        self.0.datagram(bytes, received, &mut decoded);
+        out.extend(
+            decoded
+                .into_iter()
+                .map(|d| d.map_err(|(reason, detail)| format!("{reason}: {detail}"))),
+        );
+    }
+}
+
+/// A pcap capture's UDP payloads, with their capture times, for `picket replay`: one
+/// [`picket_pipeline::PlaybackFrame`] per datagram. Packets that are not UDP are passed over;
+/// a capture cut short (a truncated last record) keeps what came before, with a warning.
+pub fn pcap_frames(
+    sensor_id: &SensorId,
+    file: &[u8],
+) -> Result<Vec<picket_pipeline::PlaybackFrame>, picket_asterix::capture::CaptureError> {
+    let mut frames = Vec::new();
+    for d in picket_asterix::capture::udp_datagrams(file)? {
+        let d = match d {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(sensor = %sensor_id, "ASTERIX capture ends early: {e}");
+                break;
             }
-        }
+        };
+        frames.push(picket_pipeline::PlaybackFrame {
+            sensor_id: sensor_id.clone(),
+            received: d.time,
+            bytes: d.payload.to_vec(),
+        });
+    }
+    Ok(frames)
+}
+
+/// `picket run` with an ASTERIX pcap as the source: the capture is read once, as fast as the
+/// pipeline takes it (as a file of JSON lines is), each datagram dated by its capture time.
+#[derive(Debug, Clone)]
+pub struct AsterixPcapFile {
+    /// The capture (classic libpcap).
+    pub path: PathBuf,
+}
+
+impl LiveAdapter for AsterixPcapFile {
+    fn spawn(&self, ctx: AdapterContext) -> tokio::task::JoinHandle<()> {
+        let path = self.path.clone();
+        tokio::spawn(async move {
+            let AdapterContext { sink, position, .. } = ctx;
+            let file = match tokio::fs::read(&path).await {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::error!(sensor = %sink.sensor_id(), path = %path.display(), "cannot read ASTERIX capture: {e}");
+                    return;
+                }
+            };
+            let frames = match pcap_frames(sink.sensor_id(), &file) {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::error!(sensor = %sink.sensor_id(), path = %path.display(), "ASTERIX capture unreadable: {e}");
+                    return;
+                }
+            };
+            let mut decoder = AsterixDecoder::new(sink.sensor_id().clone(), position);
+            let mut out = Vec::new();
+            for f in &frames {
+                decoder.datagram(&f.bytes, f.received, &mut out);
+                if !deliver(&sink, &mut out).await {
+                    return;
+                }
+            }
+            tracing::info!(sensor = %sink.sensor_id(), path = %path.display(), datagrams = frames.len(), "ASTERIX capture finished");
+        })
     }
 }

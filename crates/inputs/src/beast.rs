@@ -2,14 +2,10 @@
 //! 30005): reconnect with backoff, resynchronise after garbage, decode with CPR state kept
 //! across frames, and turn airborne positions into observations.
 
-use picket_core::Input;
+use crate::stream::{self, StreamDecoder, StreamSource};
+use picket_core::{Input, Timestamp};
 use picket_modes::{BeastDeframer, BeastKind, Decoder, TrackerConfig};
-use picket_pipeline::{AdapterContext, LiveAdapter};
-use std::time::Duration;
-use tokio::io::AsyncReadExt;
-
-/// No byte from a Beast feed for this long: assume the connection is dead and reconnect.
-const READ_TIMEOUT: Duration = Duration::from_secs(60);
+use picket_pipeline::{AdapterContext, InputSink, LiveAdapter};
 
 /// A Beast TCP client connecting to `addr` (`host:port`).
 #[derive(Debug, Clone)]
@@ -20,95 +16,83 @@ pub struct BeastTcp {
 
 impl LiveAdapter for BeastTcp {
     fn spawn(&self, ctx: AdapterContext) -> tokio::task::JoinHandle<()> {
-        let addr = self.addr.clone();
-        tokio::spawn(async move { run(addr, ctx).await })
+        crate::modes_text::ModesFeed {
+            format: crate::modes_text::ModesFormat::Beast,
+            source: StreamSource::Tcp(self.addr.clone()),
+        }
+        .spawn(ctx)
     }
 }
 
-async fn run(addr: String, ctx: AdapterContext) {
-    let AdapterContext {
-        sink,
-        position,
-        mut shutdown,
-    } = ctx;
-    // CPR local decoding against the receiver's own position, when configured.
-    let receiver = position.map(|p| (p.lat_deg, p.lon_deg));
-    let mut decoder = Decoder::new(TrackerConfig {
-        receiver,
+/// A decoder for the receiver's position (CPR local decoding against it), if configured.
+pub(crate) fn decoder_at(position: Option<picket_core::GeoPoint>) -> Decoder {
+    Decoder::new(TrackerConfig {
+        receiver: position.map(|p| (p.lat_deg, p.lon_deg)),
         ..Default::default()
-    });
-    let mut backoff = Duration::from_millis(500);
-    loop {
-        let conn = tokio::select! {
-            _ = shutdown.changed() => return,
-            c = tokio::net::TcpStream::connect(&addr) => c,
-        };
-        match conn {
-            Ok(mut stream) => {
-                backoff = Duration::from_millis(500);
-                sink.announce(true, format!("connected to Beast feed {addr}"));
-                tracing::info!(sensor = %sink.sensor_id(), %addr, "Beast feed connected");
-                let mut deframer = BeastDeframer::new();
-                let mut buf = vec![0u8; 16 * 1024];
-                loop {
-                    // A receiver that vanished without closing (power, link) must not hold the
-                    // feed forever: no byte for READ_TIMEOUT means reconnect.
-                    let n = tokio::select! {
-                        _ = shutdown.changed() => return,
-                        r = tokio::time::timeout(READ_TIMEOUT, stream.read(&mut buf)) => match r {
-                            Ok(r) => r.unwrap_or(0),
-                            Err(_) => 0,
-                        },
-                    };
-                    if n == 0 {
-                        break;
-                    }
-                    let mut chunk = &buf[..n];
-                    let mut inputs = Vec::new();
-                    while !chunk.is_empty() {
-                        let took = deframer.push(chunk);
-                        chunk = &chunk[took..];
-                        while let Some(frame) = deframer.next_frame() {
-                            let frame = match frame {
-                                Ok(f) => f,
-                                Err(e) => {
-                                    sink.reject("beast framing", &e.to_string());
-                                    continue;
-                                }
-                            };
-                            match observe(&mut decoder, sink.sensor_id(), &frame, crate::wall_now())
-                            {
-                                Some(Ok(i)) => inputs.push(i),
-                                Some(Err(e)) => sink.reject("mode s", &e),
-                                None => {}
-                            }
-                        }
-                        if took == 0 {
-                            break;
-                        }
-                    }
-                    for i in inputs {
-                        if !sink.send(i).await {
-                            return;
-                        }
-                    }
-                }
-                if let Some(e) = deframer.finish() {
-                    sink.reject("beast framing", &e.to_string());
-                }
-                sink.announce(false, format!("Beast feed {addr} closed; reconnecting"));
-                tracing::warn!(sensor = %sink.sensor_id(), %addr, "Beast feed closed; reconnecting");
-            }
-            Err(e) => {
-                tracing::warn!(sensor = %sink.sensor_id(), %addr, "cannot connect to Beast feed: {e}; retrying in {backoff:?}")
-            }
-        }
-        tokio::select! {
-            _ = shutdown.changed() => return,
-            _ = tokio::time::sleep(backoff) => {}
-        }
-        backoff = (backoff * 2).min(Duration::from_secs(30));
+    })
+}
+
+/// Beast bytes of a live feed or a file: deframed with resynchronisation, decoded with CPR
+/// state kept across reconnections.
+pub(crate) struct BeastStream {
+    pub(crate) decoder: Decoder,
+    pub(crate) deframer: BeastDeframer,
+}
+
+impl StreamDecoder for BeastStream {
+    fn start(&mut self) {
+        self.deframer = BeastDeframer::new();
     }
+
+    fn push(
+        &mut self,
+        mut chunk: &[u8],
+        received: Timestamp,
+        sink: &InputSink,
+        out: &mut Vec<Input>,
+    ) {
+        while !chunk.is_empty() {
+            let took = self.deframer.push(chunk);
+            chunk = &chunk[took..];
+            while let Some(frame) = self.deframer.next_frame() {
+                let frame = match frame {
+                    Ok(f) => f,
+                    Err(e) => {
+                        sink.reject("beast framing", &e.to_string());
+                        continue;
+                    }
+                };
+                match observe(&mut self.decoder, sink.sensor_id(), &frame, received) {
+                    Some(Ok(i)) => out.push(i),
+                    Some(Err(e)) => sink.reject("mode s", &e),
+                    None => {}
+                }
+            }
+            if took == 0 {
+                break;
+            }
+        }
+    }
+
+    fn finish(
+        &mut self,
+        _clean: bool,
+        _received: Timestamp,
+        sink: &InputSink,
+        _out: &mut Vec<Input>,
+    ) {
+        if let Some(e) = self.deframer.finish() {
+            sink.reject("beast framing", &e.to_string());
+        }
+    }
+}
+
+pub(crate) async fn run(source: StreamSource, ctx: AdapterContext) {
+    let decoder = BeastStream {
+        decoder: decoder_at(ctx.position),
+        deframer: BeastDeframer::new(),
+    };
+    stream::run(source, "Beast", ctx, decoder).await
 }
 
 /// One Beast frame received at `received`, live or recorded: an airborne position becomes an
@@ -123,9 +107,19 @@ fn observe(
     if !matches!(frame.kind, BeastKind::ModeSShort | BeastKind::ModeSLong) {
         return None;
     }
+    observe_mode_s(decoder, sensor_id, frame.data(), received)
+}
+
+/// One Mode S frame (7 or 14 bytes; Beast or AVR) received at `received`.
+pub(crate) fn observe_mode_s(
+    decoder: &mut Decoder,
+    sensor_id: &picket_core::SensorId,
+    data: &[u8],
+    received: picket_core::Timestamp,
+) -> Option<Result<Input, String>> {
     // Reception time times CPR pairing: receivers' tick counters may be absent (0) or
     // GPS-format, and would pair frames of any age.
-    let d = decoder.decode(frame.data(), Some(received.as_secs_f64()));
+    let d = decoder.decode(data, Some(received.as_secs_f64()));
     match (&d.message, &d.fix) {
         (Err(e), _) => Some(Err(e.to_string())),
         (Ok(_), Some(fix)) => picket_modes::to_observation(sensor_id, received, fix)
@@ -148,10 +142,7 @@ impl picket_pipeline::FrameDecoderFactory for BeastPlayback {
     fn make(&self, sensor: &picket_pipeline::SensorInfo) -> Box<dyn picket_pipeline::FrameDecoder> {
         Box::new(BeastFrames {
             sensor_id: sensor.id.clone(),
-            decoder: Decoder::new(TrackerConfig {
-                receiver: sensor.position.map(|p| (p.lat_deg, p.lon_deg)),
-                ..Default::default()
-            }),
+            decoder: decoder_at(sensor.position),
         })
     }
 }

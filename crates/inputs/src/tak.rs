@@ -1,5 +1,5 @@
 //! Officers' own positions from TAK: friendly SA (`a-f-G-…`) received from a TAK server
-//! connection (TCP client) or from a mesh (UDP, multicast such as 239.2.3.1:6969 or a
+//! connection (TCP client, or mutual TLS on the server's port 8089) or from a mesh (UDP, multicast such as 239.2.3.1:6969 or a
 //! unicast port), mapped by device uid or callsign to a moving unit.
 //!
 //! Everything else on the wire (chat, markers, other sides' tracks, Picket's own events) is
@@ -13,10 +13,11 @@ use picket_cot::framing::decode_datagram;
 use picket_cot::negotiation::is_negotiation_event;
 use picket_cot::sa::is_friendly_ground;
 use picket_cot::{CotEvent, FriendlySa, Limits, StreamDecoder};
+use crate::tak_tls::{TakTlsClient, TlsFiles};
 use picket_pipeline::{AdapterContext, InputSink, LiveAdapter};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::watch;
 
@@ -29,6 +30,15 @@ pub enum TakSaSource {
     /// A TAK server's plain streaming port, `HOST:PORT` (Picket connects, reconnecting
     /// with backoff).
     Tcp(String),
+    /// A TAK server's TLS port with client certificates (`HOST`, `PORT`; usually 8089).
+    Tls {
+        /// Host name or IP address; the server's certificate must name it.
+        host: String,
+        /// Port.
+        port: u16,
+        /// The CA, Picket's certificate and key.
+        files: TlsFiles,
+    },
 }
 
 /// Which device is which unit: by uid (preferred: stable per device) or by callsign.
@@ -63,7 +73,19 @@ impl LiveAdapter for TakSaInput {
             }
             match me.source.clone() {
                 TakSaSource::Udp(addr) => me.serve_udp(addr, sink, shutdown).await,
-                TakSaSource::Tcp(addr) => me.serve_tcp(&addr, sink, shutdown).await,
+                TakSaSource::Tcp(addr) => me.serve_tcp(&addr, None, sink, shutdown).await,
+                TakSaSource::Tls { host, port, files } => {
+                    match TakTlsClient::load(&files, &host) {
+                        Ok(tls) => {
+                            let addr = format!("{host}:{port}");
+                            me.serve_tcp(&addr, Some(tls), sink, shutdown).await
+                        }
+                        Err(e) => {
+                            sink.announce(false, format!("TAK server {host}:{port}: {e}"));
+                            tracing::error!(sensor = %sink.sensor_id(), "TAK SA over TLS not started: {e}");
+                        }
+                    }
+                }
             }
         })
     }
@@ -161,7 +183,13 @@ impl TakSaInput {
         }
     }
 
-    async fn serve_tcp(&self, addr: &str, sink: InputSink, mut shutdown: watch::Receiver<bool>) {
+    async fn serve_tcp(
+        &self,
+        addr: &str,
+        tls: Option<TakTlsClient>,
+        sink: InputSink,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
         let mut backoff = Duration::from_millis(500);
         let mut failures: u64 = 0;
         loop {
@@ -169,13 +197,31 @@ impl TakSaInput {
                 _ = shutdown.changed() => return,
                 r = tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(addr)) => r,
             };
+            let connected = match (connected, &tls) {
+                (Ok(Ok(tcp)), Some(tls)) => {
+                    let hs = tokio::time::timeout(Duration::from_secs(10), tls.connect(tcp));
+                    match tokio::select! { _ = shutdown.changed() => return, r = hs => r } {
+                        Ok(Ok(s)) => Ok(Ok(Stream::Tls(Box::new(s)))),
+                        Ok(Err(e)) => Ok(Err(std::io::Error::other(format!(
+                            "TLS handshake failed: {e}"
+                        )))),
+                        Err(e) => Err(e),
+                    }
+                }
+                (Ok(Ok(tcp)), None) => Ok(Ok(Stream::Tcp(tcp))),
+                (Ok(Err(e)), _) => Ok(Err(e)),
+                (Err(e), _) => Err(e),
+            };
             match connected {
                 Ok(Ok(stream)) => {
                     backoff = Duration::from_millis(500);
                     failures = 0;
                     sink.announce(true, format!("connected to the TAK server {addr}"));
                     tracing::info!(sensor = %sink.sensor_id(), addr, "receiving TAK SA from the server");
-                    let why = self.read_stream(stream, &sink, &mut shutdown).await;
+                    let why = match stream {
+                        Stream::Tcp(s) => self.read_stream(s, &sink, &mut shutdown).await,
+                        Stream::Tls(s) => self.read_stream(s, &sink, &mut shutdown).await,
+                    };
                     match why {
                         None => return,
                         Some(why) => {
@@ -204,9 +250,9 @@ impl TakSaInput {
     }
 
     /// Reads one connection; `None` at shutdown, otherwise why it ended.
-    async fn read_stream(
+    async fn read_stream<S: AsyncRead + Unpin>(
         &self,
-        mut stream: TcpStream,
+        mut stream: S,
         sink: &InputSink,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Option<String> {
@@ -241,6 +287,12 @@ impl TakSaInput {
             }
         }
     }
+}
+
+/// A connection to a TAK server, plain or TLS.
+enum Stream {
+    Tcp(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
 }
 
 /// A UDP socket for `addr`: multicast groups are joined on a socket bound to the group's

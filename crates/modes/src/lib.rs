@@ -26,6 +26,7 @@ pub mod framing;
 mod message;
 mod observation;
 mod record;
+mod sbs_state;
 mod tracker;
 
 pub use adsb::{Adsb, AirbornePosition, EmitterCategory, SurfacePosition, Velocity};
@@ -38,6 +39,7 @@ pub use observation::{sigma_h_from_nac_p, to_observation, DEFAULT_SIGMA_H_M};
 pub use record::{
     decode_records, format_from_bytes, DecodeRecord, DecodeRecords, Decoded, Decoder, Format,
 };
+pub use sbs_state::SbsTracker;
 pub use tracker::{
     Aircraft, AircraftTracker, CprMethod, PositionFix, TrackerConfig, VelocityFacts,
 };

@@ -33,7 +33,7 @@ pub fn sigma_h_from_nac_p(nac_p: u8) -> Option<f64> {
 
 /// An observation of an airborne ADS-B position: `Identity::Icao`, callsign and reported
 /// velocity (if fresh) as side facts, class hint from the emitter category (crewed set-A/B
-/// categories → manned aircraft, B6 → drone).
+/// categories → manned aircraft, B4 ultralight → unknown, B6 → drone).
 ///
 /// Height: GNSS height when the aircraft sends it (σ 15 m); otherwise barometric altitude
 /// corrected by the reported GNSS–baro difference (σ 20 m) or, without one, pressure
@@ -78,6 +78,10 @@ pub fn to_observation(
     let class_hint = fix.category.and_then(|c| {
         let class = if c.is_uav() {
             TargetClass::Drone
+        } else if c.set() == 'B' && c.number == 4 {
+            // Ultralight / hang-glider / paraglider: crewed, but as small, slow and low as a
+            // drone; "unknown" keeps assessment's small-target check open for it.
+            TargetClass::Unknown
         } else if c.is_crewed() {
             TargetClass::MannedAircraft
         } else {

@@ -11,15 +11,20 @@
 //! - [`MqttOutput`]: every alert lifecycle event published (QoS 1) to
 //!   `<prefix>/alerts/<unit_id>`.
 //!
+//! - [`SapientParentOutput`]: Picket as a child of a parent SAPIENT node — registered as a
+//!   fusion node, status reports, confirmed tracks as DetectionReports, alerts as Alerts.
+//!
 //! Not for: encoding (the `picket-cot` codec does that), deciding what is a threat
 //! (assessment), reading config files (the binary), or inputs (`picket-inputs`).
 #![deny(missing_docs)]
 
 mod mqtt;
+mod sapient_parent;
 mod tak;
 mod webhook;
 
 pub use mqtt::{MqttConfigError, MqttOutput, MqttOutputConfig};
+pub use sapient_parent::{SapientParentConfig, SapientParentConfigError, SapientParentOutput};
 pub use tak::{TakConfigError, TakOutput, TakOutputConfig, TakTarget, TlsFiles};
 pub use webhook::{
     event_id, WebhookConfigError, WebhookOutput, WebhookOutputConfig, WebhookSecret,

@@ -63,6 +63,8 @@ pub struct SiteConfig {
     pub tracker: TrackerOverrides,
     /// Assessment and alerting parameters that override the built-in values.
     pub assessment: AssessmentOverrides,
+    /// `[aircraft]`: manned aircraft known by ICAO address.
+    pub aircraft: picket_assess::AircraftLists,
     /// Sensor inputs, in file order.
     pub sensors: Vec<SensorConfig>,
     /// Protected units, in file order.
@@ -103,6 +105,22 @@ pub struct TrackerOverrides {
     pub max_coast_confirmed_s: Option<f64>,
     /// A track whose horizontal 1-σ position uncertainty exceeds this is dropped, metres.
     pub max_sigma_horizontal_m: Option<f64>,
+    /// 1-σ of the velocity prior of a new track that reports no velocity, m/s.
+    pub initial_speed_sigma_mps: Option<f64>,
+    /// A confirmed track that missed more opportunities than this in a row leaves the picture.
+    pub max_reported_misses: Option<u32>,
+    /// Turn rate of the IMM's coordinated-turn models, degrees per second (0 = no turn models).
+    pub imm_turn_rate_deg_s: Option<f64>,
+    /// 1-σ white acceleration of the turn models, m/s².
+    pub imm_turn_process_noise_accel_mps2: Option<f64>,
+    /// Rate at which a target leaves its motion model, per second.
+    pub imm_switch_per_s: Option<f64>,
+    /// Joint probabilistic data association instead of nearest neighbour.
+    pub jpda: Option<bool>,
+    /// Probability that a sensor reports a target in its coverage (JPDA).
+    pub detection_probability: Option<f64>,
+    /// Expected false reports per km² per scan (JPDA).
+    pub clutter_density_per_km2: Option<f64>,
 }
 
 /// `[assessment]`: each `Some` replaces the built-in value.
@@ -139,6 +157,10 @@ pub struct SensorConfig {
     pub position: Option<GeoPoint>,
     /// No data for this long → sensor-down event, seconds.
     pub silence_timeout_s: f64,
+    /// Noise floors, bias and latency fusion applies to its reports (neutral when unset).
+    pub model: picket_fusion::SensorModel,
+    /// `tls://` sources: the CA, Picket's client certificate and key.
+    pub tls: Option<TlsFiles>,
 }
 
 /// What a sensor senses.
@@ -189,19 +211,29 @@ pub enum InputFormat {
     Sapient,
     /// ASTERIX CAT-048 target reports and CAT-034 service messages over UDP.
     Asterix,
-    /// Mode S / ADS-B in the Beast binary format from a receiver (TCP port 30005).
+    /// Mode S / ADS-B in the Beast binary format from a receiver (TCP port 30005) or a file.
     Beast,
+    /// Mode S / ADS-B as AVR text (`*HEX;`, TCP port 30002) from a receiver or a file.
+    Avr,
+    /// ADS-B as SBS-1 / BaseStation CSV (TCP port 30003) from a receiver or a file.
+    Sbs,
     /// Cursor-on-Target friendly SA (officers' TAK devices) from a TAK server or a mesh.
     Cot,
+    /// Remote ID from field receivers (raw frames or decoded JSON records,
+    /// `docs/remoteid-input.md`) over UDP or MQTT.
+    RemoteId,
 }
 
 impl InputFormat {
-    const ALL: [InputFormat; 5] = [
+    const ALL: [InputFormat; 8] = [
         InputFormat::Jsonl,
         InputFormat::Sapient,
         InputFormat::Asterix,
         InputFormat::Beast,
+        InputFormat::Avr,
+        InputFormat::Sbs,
         InputFormat::Cot,
+        InputFormat::RemoteId,
     ];
     /// The word used in the config file.
     pub fn as_str(self) -> &'static str {
@@ -210,7 +242,10 @@ impl InputFormat {
             InputFormat::Sapient => "sapient",
             InputFormat::Asterix => "asterix",
             InputFormat::Beast => "beast",
+            InputFormat::Avr => "avr",
+            InputFormat::Sbs => "sbs",
             InputFormat::Cot => "cot",
+            InputFormat::RemoteId => "remoteid",
         }
     }
 }
@@ -222,10 +257,14 @@ pub enum Source {
     Udp(SocketAddr),
     /// Connect as a TCP client to `host:port`.
     Tcp(String),
+    /// Connect with mutual TLS to `host:port` (a TAK server's port 8089; `format = "cot"`).
+    Tls(String),
     /// Read a file.
     File(PathBuf),
     /// Listen for TCP connections from sensors (SAPIENT fusion node).
     TcpListen(SocketAddr),
+    /// Subscribe to a topic filter on an MQTT broker (`mqtt://HOST[:PORT]/TOPIC`).
+    Mqtt(picket_inputs::MqttSubscription),
 }
 
 impl fmt::Display for Source {
@@ -234,7 +273,9 @@ impl fmt::Display for Source {
             Source::Udp(a) => write!(f, "udp://{a}"),
             Source::TcpListen(a) => write!(f, "tcp-listen://{a}"),
             Source::Tcp(a) => write!(f, "tcp://{a}"),
+            Source::Tls(a) => write!(f, "tls://{a}"),
             Source::File(p) => write!(f, "file:{}", p.display()),
+            Source::Mqtt(m) => write!(f, "{m}"),
         }
     }
 }
@@ -255,6 +296,11 @@ pub enum OutputConfig {
     Webhook(WebhookSettings),
     /// `kind = "mqtt"`: alert lifecycle events published to an MQTT broker.
     Mqtt(MqttOutputConfig),
+    /// `kind = "sapient"`: Picket as a child node of a parent SAPIENT node (`host:port`).
+    Sapient {
+        /// The parent node, `host:port`.
+        addr: String,
+    },
 }
 
 /// A `kind = "webhook"` output.
@@ -340,14 +386,17 @@ pub enum OutputKind {
     Webhook,
     /// Alert events published to an MQTT broker.
     Mqtt,
+    /// Tracks and alerts to a parent SAPIENT node, as its child.
+    Sapient,
 }
 
 impl OutputKind {
-    const ALL: [OutputKind; 4] = [
+    const ALL: [OutputKind; 5] = [
         OutputKind::Jsonl,
         OutputKind::Cot,
         OutputKind::Webhook,
         OutputKind::Mqtt,
+        OutputKind::Sapient,
     ];
     /// The word used in the config file.
     pub fn as_str(self) -> &'static str {
@@ -356,6 +405,7 @@ impl OutputKind {
             OutputKind::Cot => "cot",
             OutputKind::Webhook => "webhook",
             OutputKind::Mqtt => "mqtt",
+            OutputKind::Sapient => "sapient",
         }
     }
 }
@@ -457,6 +507,7 @@ impl SiteConfig {
                         m.host, m.port, m.topic_prefix
                     )
                 }
+                OutputConfig::Sapient { addr } => format!("sapient parent → tcp://{addr}"),
             })
             .collect();
         let users: Vec<String> = self
@@ -585,6 +636,8 @@ fn explain_toml_message(msg: &str) -> String {
             "{msg} — write a list in square brackets, e.g. [\"naco\"] or \
              [ {{ lat_deg = …, lon_deg = … }}, … ]"
         )
+    } else if msg.contains("expected a boolean") {
+        format!("{msg} — write true or false, without quotes")
     } else if msg.starts_with("invalid type: string") && msg.contains("expected a ") {
         format!("{msg} — write numbers without quotes")
     } else if msg.contains("expected a string") {
@@ -669,6 +722,7 @@ struct RawConfig {
     api: Option<Spanned<RawApi>>,
     tracker: Option<RawTracker>,
     assessment: Option<RawAssessment>,
+    aircraft: Option<RawAircraft>,
     #[serde(default)]
     sensor: Vec<Spanned<RawSensor>>,
     #[serde(default)]
@@ -751,6 +805,14 @@ struct RawTracker {
     max_coast_tentative_s: Option<Spanned<f64>>,
     max_coast_confirmed_s: Option<Spanned<f64>>,
     max_sigma_horizontal_m: Option<Spanned<f64>>,
+    initial_speed_sigma_mps: Option<Spanned<f64>>,
+    max_reported_misses: Option<Spanned<u32>>,
+    imm_turn_rate_deg_s: Option<Spanned<f64>>,
+    imm_turn_process_noise_accel_mps2: Option<Spanned<f64>>,
+    imm_switch_per_s: Option<Spanned<f64>>,
+    jpda: Option<Spanned<bool>>,
+    detection_probability: Option<Spanned<f64>>,
+    clutter_density_per_km2: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -766,6 +828,15 @@ struct RawAssessment {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "the [aircraft] table")]
+struct RawAircraft {
+    #[serde(default)]
+    own_agency: Vec<Spanned<String>>,
+    #[serde(default)]
+    allowed: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a [[sensor]] table")]
 struct RawSensor {
     id: Spanned<String>,
@@ -774,6 +845,19 @@ struct RawSensor {
     source: Spanned<String>,
     position: Option<Spanned<RawGeo>>,
     silence_timeout_s: Option<Spanned<f64>>,
+    sigma_range_m: Option<Spanned<f64>>,
+    sigma_azimuth_deg: Option<Spanned<f64>>,
+    sigma_elevation_deg: Option<Spanned<f64>>,
+    sigma_bearing_deg: Option<Spanned<f64>>,
+    sigma_position_m: Option<Spanned<f64>>,
+    sigma_altitude_m: Option<Spanned<f64>>,
+    bias_range_m: Option<Spanned<f64>>,
+    bias_azimuth_deg: Option<Spanned<f64>>,
+    bias_elevation_deg: Option<Spanned<f64>>,
+    latency_ms: Option<Spanned<f64>>,
+    ca: Option<Spanned<String>>,
+    cert: Option<Spanned<String>>,
+    key: Option<Spanned<String>>,
 }
 
 type RawPoints = Spanned<Vec<Spanned<RawGeo>>>;
@@ -1106,6 +1190,7 @@ impl Checker<'_> {
             .assessment
             .map(|a| self.assessment(&a))
             .unwrap_or_default();
+        let aircraft = raw.aircraft.map(|a| self.aircraft(&a)).unwrap_or_default();
 
         let mut seen = HashMap::new();
         let sensors = raw
@@ -1168,6 +1253,7 @@ impl Checker<'_> {
             api,
             tracker,
             assessment,
+            aircraft,
             sensors,
             units,
             tak_uids,
@@ -1237,6 +1323,57 @@ impl Checker<'_> {
                 &t.max_sigma_horizontal_m,
                 false,
             ),
+            // The ranges are those picket-fusion's TrackerConfig::validate accepts.
+            initial_speed_sigma_mps: self.opt_within(
+                "[tracker] initial_speed_sigma_mps",
+                &t.initial_speed_sigma_mps,
+                0.01,
+                10_000.0,
+            ),
+            max_reported_misses: t.max_reported_misses.as_ref().map(|v| {
+                let n = *v.get_ref();
+                if n > 64 {
+                    self.problem(
+                        v.span(),
+                        format!(
+                            "[tracker] max_reported_misses = {n} must be at most 64 (the \
+                             tracker remembers 64 opportunities) — correct the value"
+                        ),
+                    );
+                }
+                n.min(64)
+            }),
+            imm_turn_rate_deg_s: self.opt_within(
+                "[tracker] imm_turn_rate_deg_s",
+                &t.imm_turn_rate_deg_s,
+                0.0,
+                180.0,
+            ),
+            imm_turn_process_noise_accel_mps2: self.opt_within(
+                "[tracker] imm_turn_process_noise_accel_mps2",
+                &t.imm_turn_process_noise_accel_mps2,
+                0.0,
+                1_000.0,
+            ),
+            imm_switch_per_s: self.opt_within(
+                "[tracker] imm_switch_per_s",
+                &t.imm_switch_per_s,
+                1.0e-4,
+                100.0,
+            ),
+            jpda: t.jpda.as_ref().map(|v| *v.get_ref()),
+            detection_probability: self.opt_within(
+                "[tracker] detection_probability",
+                &t.detection_probability,
+                0.01,
+                0.999,
+            ),
+            clutter_density_per_km2: self.opt_within(
+                "[tracker] clutter_density_per_km2",
+                &t.clutter_density_per_km2,
+                1.0e-6,
+                1.0e6,
+            ),
         };
         if let (Some(hits), Some(window)) = (&t.confirm_hits, &t.confirm_window) {
             if hits.get_ref() > window.get_ref() {
@@ -1253,6 +1390,47 @@ impl Checker<'_> {
             }
         }
         o
+    }
+
+    fn aircraft(&mut self, a: &RawAircraft) -> picket_assess::AircraftLists {
+        let mut seen: HashMap<u32, usize> = HashMap::new();
+        let mut list = |c: &mut Self, key: &str, entries: &[Spanned<String>]| -> Vec<u32> {
+            let mut out = Vec::new();
+            for e in entries {
+                let text = e.get_ref().trim();
+                let hex = text.len() == 6 && text.bytes().all(|b| b.is_ascii_hexdigit());
+                match u32::from_str_radix(text, 16) {
+                    Ok(v) if hex => match seen.get(&v) {
+                        Some(&first) => {
+                            let (line, _) = line_col(c.text, first);
+                            c.problem(
+                                e.span(),
+                                format!(
+                                    "[aircraft] {key}: \"{text}\" is listed already on line \
+                                     {line} — list each aircraft once"
+                                ),
+                            );
+                        }
+                        None => {
+                            seen.insert(v, e.span().start);
+                            out.push(v);
+                        }
+                    },
+                    _ => c.problem(
+                        e.span(),
+                        format!(
+                            "[aircraft] {key}: \"{text}\" is not an ICAO address — write six \
+                             hex digits, e.g. \"A1B2C3\" (as `picket decode` prints `icao`)"
+                        ),
+                    ),
+                }
+            }
+            out
+        };
+        picket_assess::AircraftLists {
+            own_agency: list(self, "own_agency", &a.own_agency),
+            allowed: list(self, "allowed", &a.allowed),
+        }
     }
 
     fn assessment(&mut self, a: &RawAssessment) -> AssessmentOverrides {
@@ -1340,30 +1518,54 @@ impl Checker<'_> {
                      use source = \"tcp-listen://IP:PORT\", e.g. \"tcp-listen://0.0.0.0:5020\""
                 ),
             ),
-            Some(InputFormat::Asterix) if !matches!(source, Source::Udp(_)) => self.problem(
-                r.source.span(),
-                format!(
-                    "{label}: ASTERIX comes as UDP datagrams — use source = \"udp://IP:PORT\", \
-                     e.g. \"udp://0.0.0.0:8600\""
-                ),
-            ),
-            Some(InputFormat::Beast) if !matches!(source, Source::Tcp(_)) => self.problem(
-                r.source.span(),
-                format!(
-                    "{label}: Picket connects to a receiver's Beast output — use source = \
-                     \"tcp://HOST:PORT\", e.g. \"tcp://192.168.1.20:30005\""
-                ),
-            ),
-            Some(InputFormat::Cot) if !matches!(source, Source::Udp(_) | Source::Tcp(_)) => self
-                .problem(
+            Some(InputFormat::Asterix) if !matches!(source, Source::Udp(_) | Source::File(_)) => {
+                self.problem(
+                    r.source.span(),
+                    format!(
+                        "{label}: ASTERIX comes as UDP datagrams — use source = \"udp://IP:PORT\", \
+                         e.g. \"udp://0.0.0.0:8600\", or a capture of them, \"file:PATH.pcap\""
+                    ),
+                )
+            }
+            Some(f @ (InputFormat::Beast | InputFormat::Avr | InputFormat::Sbs))
+                if !matches!(source, Source::Tcp(_) | Source::File(_)) =>
+            {
+                let (name, port) = match f {
+                    InputFormat::Beast => ("Beast", 30005),
+                    InputFormat::Avr => ("AVR", 30002),
+                    _ => ("SBS", 30003),
+                };
+                self.problem(
+                    r.source.span(),
+                    format!(
+                        "{label}: Picket connects to a receiver's {name} output — use source = \
+                         \"tcp://HOST:PORT\", e.g. \"tcp://192.168.1.20:{port}\" (or \
+                         \"file:PATH\" for a recording)"
+                    ),
+                )
+            }
+            Some(InputFormat::Cot)
+                if !matches!(source, Source::Udp(_) | Source::Tcp(_) | Source::Tls(_)) =>
+            {
+                self.problem(
                     r.source.span(),
                     format!(
                         "{label}: TAK SA comes from a TAK server or a mesh — use source = \
                          \"tcp://HOST:PORT\" (the server's streaming port, e.g. \
-                         \"tcp://takserver:8087\") or \"udp://IP:PORT\" (e.g. the ATAK mesh \
-                         \"udp://239.2.3.1:6969\")"
+                         \"tcp://takserver:8087\"), \"tls://HOST:PORT\" (its TLS port, with ca, \
+                         cert and key, e.g. \"tls://takserver:8089\") or \"udp://IP:PORT\" (e.g. \
+                         the ATAK mesh \"udp://239.2.3.1:6969\")"
                     ),
+                )
+            }
+            Some(f) if f != InputFormat::Cot && matches!(source, Source::Tls(_)) => self.problem(
+                r.source.span(),
+                format!(
+                    "{label}: tls:// sources are for TAK servers (format = \"cot\"); \
+                     format = \"{}\" does not come over TLS",
+                    f.as_str()
                 ),
+            ),
             Some(InputFormat::Jsonl) if listens => self.problem(
                 r.source.span(),
                 format!(
@@ -1371,7 +1573,44 @@ impl Checker<'_> {
                      JSON lines come over udp://, tcp:// or file:"
                 ),
             ),
+            Some(InputFormat::RemoteId) if !matches!(source, Source::Udp(_) | Source::Mqtt(_)) => {
+                self.problem(
+                    r.source.span(),
+                    format!(
+                        "{label}: Remote ID field receivers send UDP datagrams or publish to an \
+                         MQTT broker — use source = \"udp://IP:PORT\" (e.g. \"udp://0.0.0.0:4002\") \
+                         or \"mqtt://HOST[:PORT]/TOPIC\" (e.g. \"mqtt://127.0.0.1:1883/remoteid/rx-1\")"
+                    ),
+                )
+            }
+            Some(f) if f != InputFormat::RemoteId && matches!(source, Source::Mqtt(_)) => self
+                .problem(
+                    r.source.span(),
+                    format!(
+                        "{label}: mqtt:// sources are for Remote ID receivers (format = \"remoteid\"); \
+                         format = \"{}\" comes over {}",
+                        f.as_str(),
+                        match f {
+                            InputFormat::Sapient => "tcp-listen://",
+                            InputFormat::Asterix => "udp:// or file:",
+                            InputFormat::Cot => "tcp:// or udp://",
+                            InputFormat::Jsonl => "udp://, tcp:// or file:",
+                            _ => "tcp:// or file:",
+                        }
+                    ),
+                ),
             _ => {}
+        }
+        if let (Some(InputFormat::RemoteId), Some(k)) = (format, kind) {
+            if k != SensorKind::RemoteId {
+                self.problem(
+                    r.kind.span(),
+                    format!(
+                        "{label}: format = \"remoteid\" carries drones' Remote ID broadcasts — \
+                         use kind = \"remote_id\""
+                    ),
+                );
+            }
         }
         if let (Some(InputFormat::Cot), Some(k)) = (format, kind) {
             if k != SensorKind::Friendly {
@@ -1410,13 +1649,80 @@ impl Checker<'_> {
             .as_ref()
             .map(|v| self.positive(&format!("{label}: silence_timeout_s"), v, false))
             .unwrap_or(DEFAULT_SILENCE_TIMEOUT_S);
+        let model = self.sensor_model(&label, r);
+        let is_tls = matches!(source, Source::Tls(_));
+        let tls = self.tls_files(
+            &label,
+            "sensor",
+            [&r.ca, &r.cert, &r.key],
+            is_tls,
+            s.span(),
+        );
         SensorConfig {
+            tls,
             id: SensorId(id),
             kind: kind.unwrap_or(SensorKind::Radar),
             format: format.unwrap_or(InputFormat::Jsonl),
             source,
             position,
             silence_timeout_s,
+            model,
+        }
+    }
+
+    /// A finite number in `[min, max]`; a `min` above zero is shown as "> 0" (it only keeps
+    /// out zero and values too small to mean anything). `None` when absent or refused.
+    fn opt_within(
+        &mut self,
+        what: &str,
+        v: &Option<Spanned<f64>>,
+        min: f64,
+        max: f64,
+    ) -> Option<f64> {
+        let v = v.as_ref()?;
+        let x = *v.get_ref();
+        if x.is_finite() && (min..=max).contains(&x) {
+            return Some(x);
+        }
+        let bound = if min > 0.0 && min <= 1.0e-6 {
+            format!("> 0 and ≤ {max}")
+        } else {
+            format!("in [{min}, {max}]")
+        };
+        self.problem(
+            v.span(),
+            format!("{what} = {x} must be a finite number {bound} — correct the value"),
+        );
+        None
+    }
+
+    /// A sensor's noise floors, biases and latency (`docs/config.md`, "Sensor errors").
+    fn sensor_model(&mut self, label: &str, r: &RawSensor) -> picket_fusion::SensorModel {
+        let mut within = |key: &str, v: &Option<Spanned<f64>>, min: f64, max: f64| {
+            self.opt_within(&format!("{label}: {key}"), v, min, max)
+        };
+        // Smallest accepted σ: anything tighter is a typo, not a sensor.
+        const MIN_SIGMA: f64 = 1.0e-6;
+        let max_latency_ms = picket_fusion::MAX_SENSOR_LATENCY_S * 1e3;
+        picket_fusion::SensorModel {
+            sigma_range_m: within("sigma_range_m", &r.sigma_range_m, MIN_SIGMA, 1.0e6),
+            sigma_azimuth_deg: within("sigma_azimuth_deg", &r.sigma_azimuth_deg, MIN_SIGMA, 45.0),
+            sigma_elevation_deg: within(
+                "sigma_elevation_deg",
+                &r.sigma_elevation_deg,
+                MIN_SIGMA,
+                45.0,
+            ),
+            sigma_bearing_deg: within("sigma_bearing_deg", &r.sigma_bearing_deg, MIN_SIGMA, 45.0),
+            sigma_position_m: within("sigma_position_m", &r.sigma_position_m, MIN_SIGMA, 1.0e6),
+            sigma_altitude_m: within("sigma_altitude_m", &r.sigma_altitude_m, MIN_SIGMA, 1.0e6),
+            bias_range_m: within("bias_range_m", &r.bias_range_m, -1.0e4, 1.0e4).unwrap_or(0.0),
+            bias_azimuth_deg: within("bias_azimuth_deg", &r.bias_azimuth_deg, -180.0, 180.0)
+                .unwrap_or(0.0),
+            bias_elevation_deg: within("bias_elevation_deg", &r.bias_elevation_deg, -90.0, 90.0)
+                .unwrap_or(0.0),
+            latency_s: within("latency_ms", &r.latency_ms, 0.0, max_latency_ms).unwrap_or(0.0)
+                * 1e-3,
         }
     }
 
@@ -1424,7 +1730,9 @@ impl Checker<'_> {
         const FORMS: &str = "use udp://IP:PORT (listen, e.g. \"udp://0.0.0.0:4001\"), \
                              tcp://HOST:PORT (connect, e.g. \"tcp://192.168.1.20:30005\"), \
                              tcp-listen://IP:PORT (sensors connect to Picket, e.g. \
-                             \"tcp-listen://0.0.0.0:5020\" for SAPIENT) or \
+                             \"tcp-listen://0.0.0.0:5020\" for SAPIENT), \
+                             mqtt://HOST[:PORT]/TOPIC (subscribe, e.g. \
+                             \"mqtt://127.0.0.1:1883/remoteid/#\" for Remote ID) or \
                              file:PATH (read a file, e.g. \"file:feeds/radar-1.jsonl\")";
         let text = v.get_ref().trim();
         let bad = |why: &str| format!("{label}: source = \"{text}\" {why} — {FORMS}");
@@ -1444,7 +1752,10 @@ impl Checker<'_> {
                     bad("does not hold an IP address and port to listen on"),
                 ),
             }
-        } else if let Some(addr) = text.strip_prefix("tcp://") {
+        } else if let Some(addr) = text
+            .strip_prefix("tcp://")
+            .or_else(|| text.strip_prefix("tls://"))
+        {
             let port_ok = addr
                 .rsplit_once(':')
                 .map(|(host, port)| {
@@ -1453,10 +1764,18 @@ impl Checker<'_> {
                         && port.parse::<u16>().map(|p| p > 0).unwrap_or(false)
                 })
                 .unwrap_or(false);
+            if port_ok && text.starts_with("tls://") {
+                return Source::Tls(addr.to_owned());
+            }
             if port_ok {
                 return Source::Tcp(addr.to_owned());
             }
             self.problem(v.span(), bad("does not hold a host and port (1-65535)"));
+        } else if text.starts_with("mqtt://") {
+            match picket_inputs::MqttSubscription::parse_url(text) {
+                Ok(m) => return Source::Mqtt(m),
+                Err(why) => self.problem(v.span(), bad(&why)),
+            }
         } else if let Some(path) = text
             .strip_prefix("file://")
             .or_else(|| text.strip_prefix("file:"))
@@ -1820,6 +2139,10 @@ impl Checker<'_> {
                 self.keys_of_other_kinds(&label, OutputKind::Mqtt, r, false);
                 return OutputConfig::Mqtt(self.mqtt_output(&label, o));
             }
+            Some(OutputKind::Sapient) => {
+                self.keys_of_other_kinds(&label, OutputKind::Sapient, r, false);
+                return self.sapient_output(&label, o);
+            }
             Some(OutputKind::Jsonl) => self.keys_of_other_kinds(&label, OutputKind::Jsonl, r, true),
             None => {}
         }
@@ -1914,7 +2237,7 @@ impl Checker<'_> {
         r: &RawOutput,
         new_only: bool,
     ) {
-        use OutputKind::{Cot, Jsonl, Mqtt, Webhook};
+        use OutputKind::{Cot, Jsonl, Mqtt, Sapient, Webhook};
         /// A key, where it is, the kinds it belongs to, and whether it is a webhook/MQTT key.
         type KeyUse = (
             &'static str,
@@ -1928,7 +2251,7 @@ impl Checker<'_> {
             (
                 "url",
                 r.url.as_ref().map(|v| v.span()),
-                &[Cot, Webhook, Mqtt],
+                &[Cot, Webhook, Mqtt, Sapient],
                 true,
             ),
             ("ca", r.ca.as_ref().map(|v| v.span()), &[Cot], false),
@@ -2094,6 +2417,29 @@ impl Checker<'_> {
         }
     }
 
+    fn sapient_output(&mut self, label: &str, o: &Spanned<RawOutput>) -> OutputConfig {
+        let addr = match &o.get_ref().url {
+            Some(u) => match picket_outputs::SapientParentConfig::parse_url(u.get_ref()) {
+                Ok(a) => a,
+                Err(e) => {
+                    self.problem(u.span(), format!("{label}: {e}"));
+                    String::new()
+                }
+            },
+            None => {
+                self.problem(
+                    o.span(),
+                    format!(
+                        "{label}: a sapient output needs url = \"tcp://HOST:PORT\" (the parent \
+                         node, e.g. \"tcp://192.168.1.10:5020\")"
+                    ),
+                );
+                String::new()
+            }
+        };
+        OutputConfig::Sapient { addr }
+    }
+
     fn mqtt_output(&mut self, label: &str, o: &Spanned<RawOutput>) -> MqttOutputConfig {
         let r = o.get_ref();
         let mut c = match &r.url {
@@ -2150,6 +2496,64 @@ impl Checker<'_> {
         c
     }
 
+    /// The `ca`, `cert` and `key` of a `tls://` TAK connection (a cot output or a cot
+    /// sensor): required there, refused elsewhere, each a readable file.
+    fn tls_files(
+        &mut self,
+        label: &str,
+        what: &str,
+        [ca, cert, key]: [&Option<Spanned<String>>; 3],
+        is_tls: bool,
+        span: std::ops::Range<usize>,
+    ) -> Option<TlsFiles> {
+        let mut files = Vec::new();
+        for (name, v) in [("ca", ca), ("cert", cert), ("key", key)] {
+            match v {
+                Some(v) if is_tls => {
+                    let text = self.non_empty(&format!("{label}: {name}"), v);
+                    let path = self.resolve(&text);
+                    if !text.is_empty() && !path.is_file() {
+                        self.problem(
+                            v.span(),
+                            format!(
+                                "{label}: {name} = \"{text}\" ({}) is not a readable file — give the \
+                                 PEM file's path (relative to the config file's folder)",
+                                path.display()
+                            ),
+                        );
+                    }
+                    files.push(path);
+                }
+                Some(v) => self.problem(
+                    v.span(),
+                    format!(
+                        "{label}: {name} applies to tls:// {} only — remove it, or use \
+                         {} = \"tls://HOST:PORT\"",
+                        if what == "output" { "urls" } else { "sources" },
+                        if what == "output" { "url" } else { "source" },
+                    ),
+                ),
+                None if is_tls => self.problem(
+                    span.clone(),
+                    format!(
+                        "{label}: a tls:// {what} needs {name} = \"FILE\" — ca (the TAK server's \
+                         certificate authority), cert and key (Picket's client certificate and \
+                         private key), PEM files"
+                    ),
+                ),
+                None => {}
+            }
+        }
+        match files.as_slice() {
+            [ca, cert, key] => Some(TlsFiles {
+                ca: ca.clone(),
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        }
+    }
+
     fn cot_output(&mut self, label: &str, o: &Spanned<RawOutput>) -> CotOutputConfig {
         let r = o.get_ref();
         for (key, span) in [
@@ -2187,50 +2591,14 @@ impl Checker<'_> {
             }
         };
         let is_tls = matches!(url, Some(TakTarget::Tls { .. }));
-        let mut files = Vec::new();
-        for (key, v) in [("ca", &r.ca), ("cert", &r.cert), ("key", &r.key)] {
-            match v {
-                Some(v) if is_tls || url.is_none() => {
-                    let text = self.non_empty(&format!("{label}: {key}"), v);
-                    let path = self.resolve(&text);
-                    if !text.is_empty() && !path.is_file() {
-                        self.problem(
-                            v.span(),
-                            format!(
-                                "{label}: {key} = \"{text}\" ({}) is not a readable file — give the \
-                                 PEM file's path (relative to the config file's folder)",
-                                path.display()
-                            ),
-                        );
-                    }
-                    files.push(path);
-                }
-                Some(v) => self.problem(
-                    v.span(),
-                    format!(
-                        "{label}: {key} applies to tls:// urls only — remove it, or use \
-                         url = \"tls://HOST:PORT\""
-                    ),
-                ),
-                None if is_tls => self.problem(
-                    o.span(),
-                    format!(
-                        "{label}: a tls:// output needs {key} = \"FILE\" — ca (the TAK server's \
-                         certificate authority), cert and key (Picket's client certificate and \
-                         private key), PEM files"
-                    ),
-                ),
-                None => {}
-            }
-        }
-        let tls = match files.as_slice() {
-            [ca, cert, key] if is_tls => Some(TlsFiles {
-                ca: ca.clone(),
-                cert: cert.clone(),
-                key: key.clone(),
-            }),
-            _ => None,
-        };
+        let tls = self.tls_files(
+            label,
+            "output",
+            [&r.ca, &r.cert, &r.key],
+            is_tls || url.is_none(),
+            o.span(),
+        );
+        let tls = tls.filter(|_| is_tls);
         let update_period_s = r.update_period_s.as_ref().map(|v| {
             let x = *v.get_ref();
             if !(x.is_finite() && (0.1..=3600.0).contains(&x)) {
@@ -2660,6 +3028,7 @@ sector = \"naco\"
     fn udp_remoteid_example_protects_a_moving_patrol() {
         let c = load(&example("udp-remoteid.toml")).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.sensors[0].kind, SensorKind::RemoteId);
+        assert_eq!(c.sensors[0].format, InputFormat::RemoteId);
         assert!(matches!(c.sensors[0].source, Source::Udp(a) if a.port() == 4002));
         assert_eq!(c.sensors[0].silence_timeout_s, 30.0);
         assert!(c.units.iter().any(|u| u.is_moving()));
@@ -2841,6 +3210,14 @@ confirm_window = 5
 max_coast_tentative_s = 4
 max_coast_confirmed_s = 12.0
 max_sigma_horizontal_m = 500.0
+initial_speed_sigma_mps = 20.0
+max_reported_misses = 3
+imm_turn_rate_deg_s = 20.0
+imm_turn_process_noise_accel_mps2 = 2.5
+imm_switch_per_s = 0.2
+jpda = true
+detection_probability = 0.85
+clutter_density_per_km2 = 0.5
 [assessment]
 horizon_s = 120.0
 caution_margin_m = 0
@@ -2861,6 +3238,14 @@ max_raises_per_unit_per_minute = 6
                 max_coast_tentative_s: Some(4.0),
                 max_coast_confirmed_s: Some(12.0),
                 max_sigma_horizontal_m: Some(500.0),
+                initial_speed_sigma_mps: Some(20.0),
+                max_reported_misses: Some(3),
+                imm_turn_rate_deg_s: Some(20.0),
+                imm_turn_process_noise_accel_mps2: Some(2.5),
+                imm_switch_per_s: Some(0.2),
+                jpda: Some(true),
+                detection_probability: Some(0.85),
+                clutter_density_per_km2: Some(0.5),
             }
         );
         assert_eq!(
@@ -3062,6 +3447,26 @@ max_raises_per_unit_per_minute = 6
         assert_eq!(ok(&text).sensors[0].format, InputFormat::Asterix);
         let tcp = text.replace("udp://0.0.0.0:8600", "tcp://radar.local:8600");
         assert_problem(&tcp, 9, "ASTERIX comes as UDP datagrams");
+        let pcap = text.replace("udp://0.0.0.0:8600", "file:rec/psr.pcap");
+        assert_eq!(
+            ok(&pcap).sensors[0].source,
+            Source::File(PathBuf::from("/srv/site/rec/psr.pcap"))
+        );
+    }
+
+    #[test]
+    fn a_sapient_output_names_its_parent_node() {
+        let text = format!("{BASE}[[output]]\nkind = \"sapient\"\nurl = \"tcp://10.0.0.5:5020\"\n");
+        assert_eq!(
+            ok(&text).outputs,
+            vec![OutputConfig::Sapient {
+                addr: "10.0.0.5:5020".into()
+            }]
+        );
+        let bad = text.replace("tcp://10.0.0.5:5020", "tcp://10.0.0.5");
+        assert_problem(&bad, 7, "use tcp://HOST:PORT");
+        let none = format!("{BASE}[[output]]\nkind = \"sapient\"\n");
+        assert_problem(&none, 5, "a sapient output needs url");
     }
 
     #[test]
@@ -3072,6 +3477,93 @@ max_raises_per_unit_per_minute = 6
         assert_eq!(ok(&text).sensors[0].format, InputFormat::Beast);
         let udp = text.replace("tcp://192.168.1.20:30005", "udp://0.0.0.0:30005");
         assert_problem(&udp, 9, "connects to a receiver's Beast output");
+    }
+
+    #[test]
+    fn remoteid_receivers_come_over_udp_or_mqtt() {
+        let text = format!(
+            "{BASE}[[sensor]]\nid = \"rid-1\"\nkind = \"remote_id\"\nformat = \"remoteid\"\nsource = \"mqtt://127.0.0.1/remoteid/+/frames\"\n"
+        );
+        let c = ok(&text);
+        assert_eq!(c.sensors[0].format, InputFormat::RemoteId);
+        let Source::Mqtt(m) = &c.sensors[0].source else {
+            panic!("{:?}", c.sensors[0].source)
+        };
+        assert_eq!(
+            (m.host.as_str(), m.port, m.topic.as_str()),
+            ("127.0.0.1", 1883, "remoteid/+/frames")
+        );
+        assert_eq!(
+            c.sensors[0].source.to_string(),
+            "mqtt://127.0.0.1:1883/remoteid/+/frames"
+        );
+        let udp = text.replace("mqtt://127.0.0.1/remoteid/+/frames", "udp://0.0.0.0:4002");
+        assert!(matches!(ok(&udp).sensors[0].source, Source::Udp(_)));
+        let tcp = text.replace("mqtt://127.0.0.1/remoteid/+/frames", "tcp://rx.local:4002");
+        assert_problem(
+            &tcp,
+            9,
+            "Remote ID field receivers send UDP datagrams or publish",
+        );
+        let no_topic = text.replace("/remoteid/+/frames", ":1883");
+        assert_problem(&no_topic, 9, "names no topic");
+        let bad_filter = text.replace("+/frames", "#/frames");
+        assert_problem(&bad_filter, 9, "`#` other than as the whole last level");
+        let jsonl = text.replace("format = \"remoteid\"", "format = \"jsonl\"");
+        assert_problem(&jsonl, 9, "mqtt:// sources are for Remote ID receivers");
+        let kind = text.replace("kind = \"remote_id\"", "kind = \"radar\"\nposition = { lat_deg = 31.345, lon_deg = -109.948, alt_hae_m = 1400.0 }");
+        assert_problem(&kind, 7, "use kind = \"remote_id\"");
+    }
+
+    #[test]
+    fn aircraft_lists_are_six_hex_digit_icao_addresses() {
+        let text = format!(
+            "{BASE}[aircraft]\nown_agency = [\"A1B2C3\", \"a1b2c4\"]\nallowed = [\"00AB12\"]\n"
+        );
+        let c = ok(&text);
+        assert_eq!(c.aircraft.own_agency, vec![0xA1B2C3, 0xA1B2C4]);
+        assert_eq!(c.aircraft.allowed, vec![0x00AB12]);
+        assert_eq!(ok(BASE).aircraft, picket_assess::AircraftLists::default());
+        let bad = format!(
+            "{BASE}[aircraft]\nown_agency = [\"A1B2C3\",\n  \"CBP21\"]\nallowed = [\"0xAB12\", \"a1b2c3\"]\n"
+        );
+        let e = err(&bad);
+        assert_problem(
+            &bad,
+            7,
+            "[aircraft] own_agency: \"CBP21\" is not an ICAO address — write six hex digits",
+        );
+        assert!(e.contains(&format!("{FILE}:7:3:")), "{e}");
+        assert_problem(
+            &bad,
+            8,
+            "[aircraft] allowed: \"0xAB12\" is not an ICAO address",
+        );
+        assert_problem(
+            &bad,
+            8,
+            "[aircraft] allowed: \"a1b2c3\" is listed already on line 6 — list each aircraft once",
+        );
+    }
+
+    #[test]
+    fn avr_and_sbs_come_from_a_receiver_over_tcp_or_from_a_file() {
+        for (format, want, port) in [
+            ("avr", InputFormat::Avr, 30002),
+            ("sbs", InputFormat::Sbs, 30003),
+            ("beast", InputFormat::Beast, 30005),
+        ] {
+            let text = format!(
+                "{BASE}[[sensor]]\nid = \"adsb-1\"\nkind = \"adsb\"\nformat = \"{format}\"\nsource = \"tcp://192.168.1.20:{port}\"\n"
+            );
+            assert_eq!(ok(&text).sensors[0].format, want);
+            let file = text.replace(&format!("tcp://192.168.1.20:{port}"), "file:adsb.txt");
+            assert!(
+                matches!(&ok(&file).sensors[0].source, Source::File(p) if p.ends_with("adsb.txt"))
+            );
+            let listen = text.replace("tcp://", "tcp-listen://");
+            assert_problem(&listen, 9, &format!("e.g. \"tcp://192.168.1.20:{port}\""));
+        }
     }
 
     const PATROL: &str = "[[unit]]\nid = \"patrol-7\"\nkind = \"moving\"\ncallsign = \"PATROL7\"\ntak_uid = \"ANDROID-77\"\nradius_m = 400.0\nstale_after_s = 30.0\n";
@@ -3191,6 +3683,36 @@ max_raises_per_unit_per_minute = 6
     }
 
     #[test]
+    fn tak_sa_over_tls_needs_its_three_pem_files_and_only_cot_takes_tls() {
+        let dir = scratch_dir("tak-sa-tls");
+        for f in ["ca.pem", "sa.pem", "sa.key"] {
+            std::fs::write(dir.join(f), "-----BEGIN CERTIFICATE-----\n").unwrap();
+        }
+        let file = dir.join("site.toml");
+        let text = format!(
+            "{BASE}[[sensor]]\nid = \"tak-sa\"\nkind = \"friendly\"\nformat = \"cot\"\nsource = \"tls://takserver:8089\"\nca = \"ca.pem\"\ncert = \"sa.pem\"\nkey = \"sa.key\"\n"
+        );
+        let c = parse(&text, &file).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.sensors[0].source, Source::Tls("takserver:8089".into()));
+        assert_eq!(c.sensors[0].source.to_string(), "tls://takserver:8089");
+        assert_eq!(
+            c.sensors[0].tls,
+            Some(TlsFiles {
+                ca: dir.join("ca.pem"),
+                cert: dir.join("sa.pem"),
+                key: dir.join("sa.key")
+            })
+        );
+        let missing = text.replace("ca = \"ca.pem\"\n", "");
+        assert_problem(&missing, 5, "a tls:// sensor needs ca = \"FILE\"");
+        let tcp = text.replace("tls://takserver:8089", "tcp://takserver:8087");
+        assert_problem(&tcp, 10, "ca applies to tls:// sources only");
+        let jsonl = text.replace("format = \"cot\"", "format = \"jsonl\"");
+        assert_problem(&jsonl, 9, "tls:// sources are for TAK servers");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn cot_and_jsonl_outputs_refuse_each_others_keys_and_bad_urls() {
         assert_problem(
             &format!("{BASE}[[output]]\nkind = \"cot\"\nurl = \"takserver:8087\"\n"),
@@ -3215,7 +3737,7 @@ max_raises_per_unit_per_minute = 6
         assert_problem(
             &format!("{BASE}[[output]]\nkind = \"jsonl\"\nwhat = \"alerts\"\npath = \"a.jsonl\"\nurl = \"udp://1.2.3.4:1\"\n"),
             9,
-            "url applies to kind = \"cot\", \"webhook\" or \"mqtt\" outputs only",
+            "url applies to kind = \"cot\", \"webhook\", \"mqtt\" or \"sapient\" outputs only",
         );
         assert_problem(
             &format!("{BASE}[[output]]\nkind = \"jsonl\"\nwhat = \"alerts\"\n"),
@@ -3314,7 +3836,7 @@ max_raises_per_unit_per_minute = 6
         assert_problem(
             &text,
             8,
-            "format = \"nmea\" is not an input format — use one of \"jsonl\", \"sapient\", \"asterix\", \"beast\", \"cot\"",
+            "format = \"nmea\" is not an input format — use one of \"jsonl\", \"sapient\", \"asterix\", \"beast\", \"avr\", \"sbs\", \"cot\", \"remoteid\"",
         );
         let unit = format!("{BASE}[[unit]]\nid = \"u\"\nkind = \"mobile\"\n");
         assert_problem(
@@ -3566,6 +4088,63 @@ max_raises_per_unit_per_minute = 6
     }
 
     #[test]
+    fn sensor_noise_bias_and_latency_are_read_and_checked() {
+        let text = format!(
+            "{BASE}{}sigma_range_m = 15.0\nsigma_azimuth_deg = 0.8\nsigma_elevation_deg = 1.5\n\
+             bias_azimuth_deg = -1.25\nbias_range_m = 12\nbias_elevation_deg = 0.5\nlatency_ms = 250\n",
+            radar("r")
+        );
+        let c = ok(&text);
+        assert_eq!(
+            c.sensors[0].model,
+            picket_fusion::SensorModel {
+                sigma_range_m: Some(15.0),
+                sigma_azimuth_deg: Some(0.8),
+                sigma_elevation_deg: Some(1.5),
+                bias_azimuth_deg: -1.25,
+                bias_range_m: 12.0,
+                bias_elevation_deg: 0.5,
+                latency_s: 0.25,
+                ..Default::default()
+            }
+        );
+        assert_eq!(c.sensors[0].model.validate(), Ok(()));
+        // Unset: neutral.
+        assert!(ok(&format!("{BASE}{}", radar("r"))).sensors[0]
+            .model
+            .is_neutral());
+        let bad = format!(
+            "{BASE}{}sigma_position_m = 0\nbias_azimuth_deg = 200\nlatency_ms = -5\nsigma_bearing_deg = 90\n",
+            radar("r")
+        );
+        assert_problem(
+            &bad,
+            11,
+            "sensor `r`: sigma_position_m = 0 must be a finite number > 0 and ≤ 1000000 — correct the value",
+        );
+        assert_problem(
+            &bad,
+            12,
+            "sensor `r`: bias_azimuth_deg = 200 must be a finite number in [-180, 180]",
+        );
+        assert_problem(
+            &bad,
+            13,
+            "sensor `r`: latency_ms = -5 must be a finite number in [0, 60000]",
+        );
+        assert_problem(
+            &bad,
+            14,
+            "sigma_bearing_deg = 90 must be a finite number > 0 and ≤ 45",
+        );
+        assert_problem(
+            &format!("{BASE}{}sigma_range = 3.0\n", radar("r")),
+            11,
+            "sigma_range",
+        );
+    }
+
+    #[test]
     fn bad_overrides_are_rejected_at_their_key() {
         let text = format!("{BASE}[tracker]\ngate_chi2 = -1.0\nconfirm_hits = 4\nconfirm_window = 3\n[assessment]\nwarning_time_s = 20.0\nimminent_time_s = 40.0\nraise_after = 0\n");
         assert_problem(
@@ -3584,6 +4163,35 @@ max_raises_per_unit_per_minute = 6
             "imminent_time_s = 40 is longer than warning_time_s = 20",
         );
         assert_problem(&text, 12, "raise_after = 0 must be at least 1");
+        let text = format!(
+            "{BASE}[tracker]\nimm_turn_rate_deg_s = 200\ndetection_probability = 1.0\n\
+             imm_switch_per_s = 0\nmax_reported_misses = 65\n"
+        );
+        assert_problem(
+            &text,
+            6,
+            "[tracker] imm_turn_rate_deg_s = 200 must be a finite number in [0, 180] — correct the value",
+        );
+        assert_problem(
+            &text,
+            7,
+            "[tracker] detection_probability = 1 must be a finite number in [0.01, 0.999]",
+        );
+        assert_problem(
+            &text,
+            8,
+            "[tracker] imm_switch_per_s = 0 must be a finite number in [0.0001, 100]",
+        );
+        assert_problem(
+            &text,
+            9,
+            "[tracker] max_reported_misses = 65 must be at most 64",
+        );
+        assert_problem(
+            &format!("{BASE}[tracker]\njpda = \"yes\"\n"),
+            6,
+            "invalid type: string \"yes\", expected a boolean — write true or false, without quotes",
+        );
         let text = format!("{BASE}[tracker]\nconfirm_hits = -2\n");
         assert_problem(
             &text,

@@ -3,6 +3,7 @@
 
 mod config;
 mod decode;
+mod sapient_playback;
 mod wiring;
 
 use anyhow::{Context, Result};

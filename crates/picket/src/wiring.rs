@@ -134,6 +134,7 @@ async fn serve_api(
     listen: SocketAddr,
     web_root: Option<PathBuf>,
     shutdown: watch::Receiver<bool>,
+    tasking: picket_pipeline::Tasking,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let auth = Arc::new(StoreAuth {
         store: Mutex::new(open_store(store_path)?),
@@ -147,6 +148,7 @@ async fn serve_api(
         web_root,
         shutdown: shutdown.clone(),
         failed: pipeline.failed.clone(),
+        tasking,
     };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -217,10 +219,12 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
     let token = store
         .issue_token("demo-admin", Role::Admin, &["*".to_string()])
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    // The ADS-B receiver speaks Beast and the Remote ID receivers hand over radiotap Wi-Fi
-    // beacons, decoded by the real codecs; the other sensors speak the JSON-lines observation
-    // format until their codecs take over.
+    // The ADS-B receiver speaks Beast, the Remote ID receivers hand over radiotap Wi-Fi
+    // beacons and the radar is a SAPIENT node, decoded by the real codecs; the other sensors
+    // speak the JSON-lines observation format until their codecs take over.
     let adsb = SensorId("adsb-1".into());
+    let radar = SensorId(picket_sim::RADAR_SENSOR_ID.into());
+    let radar_frames = picket_sim::sapient_radar(&scenario);
     let rid: Vec<SensorId> = scenario
         .sensors
         .iter()
@@ -230,7 +234,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
     let lines: Vec<PlaybackLine> = scenario
         .feed
         .iter()
-        .filter(|f| f.sensor_id != adsb && !rid.contains(&f.sensor_id))
+        .filter(|f| f.sensor_id != adsb && f.sensor_id != radar && !rid.contains(&f.sensor_id))
         .map(|f| PlaybackLine {
             sensor_id: f.sensor_id.clone(),
             line: f.line.clone(),
@@ -247,6 +251,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
         .beast
         .iter()
         .chain(&scenario.remote_id)
+        .chain(&radar_frames)
         .map(|f| picket_pipeline::PlaybackFrame {
             sensor_id: f.sensor_id.clone(),
             received: f.time,
@@ -264,6 +269,9 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
             .frame_decoders
             .push((id, Arc::new(picket_inputs::RemoteIdPlayback)));
     }
+    config
+        .frame_decoders
+        .push((radar, Arc::new(crate::sapient_playback::SapientPlayback)));
     config.outputs = outputs(args.alerts_out, args.tracks_out);
     if let Some(tak) = args.tak {
         println!("Streaming tracks and alerts to TAK at {}", tak.target());
@@ -284,6 +292,7 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<()> {
             args.listen,
             web_root,
             shutdown.clone(),
+            picket_pipeline::Tasking::default(),
         )
         .await?;
         println!(
@@ -379,8 +388,39 @@ fn pipeline_config(
     if let Some(v) = t.max_sigma_horizontal_m {
         tc.max_sigma_horizontal_m = v;
     }
+    if let Some(v) = t.initial_speed_sigma_mps {
+        tc.initial_speed_sigma_mps = v;
+    }
+    if let Some(v) = t.max_reported_misses {
+        tc.max_reported_misses = v;
+    }
+    if let Some(v) = t.imm_turn_rate_deg_s {
+        tc.imm_turn_rate_deg_s = v;
+    }
+    if let Some(v) = t.imm_turn_process_noise_accel_mps2 {
+        tc.imm_turn_process_noise_accel_mps2 = v;
+    }
+    if let Some(v) = t.imm_switch_per_s {
+        tc.imm_switch_per_s = v;
+    }
+    if let Some(v) = t.jpda {
+        tc.jpda = v;
+    }
+    if let Some(v) = t.detection_probability {
+        tc.detection_probability = v;
+    }
+    if let Some(v) = t.clutter_density_per_km2 {
+        tc.clutter_density_per_km2 = v;
+    }
+    c.sensor_models = site
+        .sensors
+        .iter()
+        .filter(|s| !s.model.is_neutral())
+        .map(|s| (s.id.clone(), s.model))
+        .collect();
     let a = &site.assessment;
     let ac = &mut c.assess;
+    ac.aircraft = site.aircraft.clone();
     if let Some(v) = a.horizon_s {
         ac.horizon_s = v;
     }
@@ -426,6 +466,9 @@ fn pipeline_config(
                 picket_outputs::MqttOutput::new(m.clone())
                     .with_context(|| format!("MQTT output mqtt://{}:{}", m.host, m.port))?,
             )),
+            OutputConfig::Sapient { addr } => OutputSink::Adapter(Arc::new(
+                picket_outputs::SapientParentOutput::new(sapient_parent(site, addr)),
+            )),
         });
     }
     outs.extend(outputs(alerts, tracks));
@@ -464,6 +507,22 @@ fn node_uuid(site: &SiteConfig, sensor: &SensorId) -> String {
     )
 }
 
+/// Picket as a child of the parent SAPIENT node at `addr`: one node id per site.
+fn sapient_parent(site: &SiteConfig, addr: &str) -> picket_outputs::SapientParentConfig {
+    picket_outputs::SapientParentConfig {
+        addr: addr.to_owned(),
+        node: picket_sapient::upstream::ChildNode {
+            node_id: node_uuid(site, &SensorId("sapient-child".into())),
+            name: site.name.clone(),
+            status_interval_s: 10.0,
+            location: Some(site.origin),
+            software_version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
+        queue_capacity: 1024,
+        track_period: std::time::Duration::from_secs(1),
+    }
+}
+
 /// Officers' TAK SA in, mapped to the site's moving units.
 fn tak_sa(site: &SiteConfig, source: picket_inputs::TakSaSource) -> picket_inputs::TakSaInput {
     picket_inputs::TakSaInput {
@@ -473,7 +532,24 @@ fn tak_sa(site: &SiteConfig, source: picket_inputs::TakSaSource) -> picket_input
     }
 }
 
-fn sources(site: &SiteConfig) -> Vec<(SensorId, Source)> {
+/// The Mode S receiver formats (Beast, AVR, SBS-1), read by one adapter over TCP or from a file.
+fn modes_format(f: config::InputFormat) -> Option<picket_inputs::ModesFormat> {
+    match f {
+        config::InputFormat::Beast => Some(picket_inputs::ModesFormat::Beast),
+        config::InputFormat::Avr => Some(picket_inputs::ModesFormat::Avr),
+        config::InputFormat::Sbs => Some(picket_inputs::ModesFormat::Sbs),
+        _ => None,
+    }
+}
+
+fn modes_feed(f: config::InputFormat, source: picket_inputs::StreamSource) -> Source {
+    Source::Adapter(Arc::new(picket_inputs::ModesFeed {
+        format: modes_format(f).unwrap_or(picket_inputs::ModesFormat::Beast),
+        source,
+    }))
+}
+
+fn sources(site: &SiteConfig, tasking: &picket_pipeline::Tasking) -> Vec<(SensorId, Source)> {
     site.sensors
         .iter()
         .map(|s| {
@@ -484,20 +560,51 @@ fn sources(site: &SiteConfig) -> Vec<(SensorId, Source)> {
                 config::Source::Udp(a) if s.format == config::InputFormat::Cot => {
                     Source::Adapter(Arc::new(tak_sa(site, picket_inputs::TakSaSource::Udp(*a))))
                 }
+                config::Source::Udp(a) if s.format == config::InputFormat::RemoteId => {
+                    Source::Adapter(Arc::new(picket_inputs::RemoteIdUdp { listen: *a }))
+                }
                 config::Source::Udp(a) => Source::Udp(*a),
-                config::Source::Tcp(a) if s.format == config::InputFormat::Beast => {
-                    Source::Adapter(Arc::new(picket_inputs::BeastTcp { addr: a.clone() }))
+                // Validation guarantees mqtt:// only for Remote ID.
+                config::Source::Mqtt(m) => Source::Adapter(Arc::new(picket_inputs::RemoteIdMqtt {
+                    subscription: m.clone(),
+                    client_id: None,
+                })),
+                config::Source::Tcp(a) if modes_format(s.format).is_some() => {
+                    modes_feed(s.format, picket_inputs::StreamSource::Tcp(a.clone()))
+                }
+                config::Source::File(p) if modes_format(s.format).is_some() => {
+                    modes_feed(s.format, picket_inputs::StreamSource::File(p.clone()))
                 }
                 config::Source::Tcp(a) if s.format == config::InputFormat::Cot => Source::Adapter(
                     Arc::new(tak_sa(site, picket_inputs::TakSaSource::Tcp(a.clone()))),
                 ),
                 config::Source::Tcp(a) => Source::Tcp(a.clone()),
+                // Validation guarantees tls:// only for TAK SA, with its files and a port.
+                config::Source::Tls(a) => {
+                    let (host, port) = a.rsplit_once(':').unwrap_or((a.as_str(), "8089"));
+                    Source::Adapter(Arc::new(tak_sa(
+                        site,
+                        picket_inputs::TakSaSource::Tls {
+                            host: host.trim_start_matches('[').trim_end_matches(']').to_owned(),
+                            port: port.parse().unwrap_or(8089),
+                            files: s.tls.clone().unwrap_or(picket_inputs::TlsFiles {
+                                ca: Default::default(),
+                                cert: Default::default(),
+                                key: Default::default(),
+                            }),
+                        },
+                    )))
+                }
+                config::Source::File(p) if s.format == config::InputFormat::Asterix => {
+                    Source::Adapter(Arc::new(picket_inputs::AsterixPcapFile { path: p.clone() }))
+                }
                 config::Source::File(p) => Source::File(p.clone()),
                 // Validation guarantees tcp-listen only for SAPIENT.
                 config::Source::TcpListen(a) => {
                     Source::Adapter(Arc::new(picket_inputs::SapientServer {
                         listen: *a,
                         node_id: node_uuid(site, &s.id),
+                        tasking: Some(tasking.clone()),
                     }))
                 }
             };
@@ -514,7 +621,8 @@ pub(crate) async fn run_site(
 ) -> Result<()> {
     let mut store = open_store(&site.store_path)?;
     let admin = first_start_admin(&mut store)?;
-    let mut config = pipeline_config(&site, Feed::Live(sources(&site)), alerts, tracks)?;
+    let tasking = picket_pipeline::Tasking::default();
+    let mut config = pipeline_config(&site, Feed::Live(sources(&site, &tasking)), alerts, tracks)?;
     // A live site's outputs grow across restarts; tools tailing them lose nothing.
     config.append_outputs = true;
     let shutdown = shutdown_on_ctrl_c();
@@ -534,6 +642,7 @@ pub(crate) async fn run_site(
             a.listen,
             web_root,
             shutdown.clone(),
+            tasking.clone(),
         )
         .await?;
         println!("API and console on http://{addr}/");
@@ -575,6 +684,17 @@ fn load_replay(site: &SiteConfig) -> Result<Vec<PlaybackLine>> {
                 s.source
             );
         };
+        if s.format == config::InputFormat::Asterix {
+            continue; // binary frames: `load_replay_frames`
+        }
+        if modes_format(s.format).is_some() {
+            bail!(
+                "sensor `{}`: replay merges recordings by their times; a {} recording carries \
+                 no absolute time — read it with `picket run` (file: source) or `picket decode`",
+                s.id,
+                s.format.as_str()
+            );
+        }
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("sensor `{}`: cannot read {}", s.id, path.display()))?;
         let ctx = picket_obsjson::SensorContext {
@@ -602,6 +722,35 @@ fn load_replay(site: &SiteConfig) -> Result<Vec<PlaybackLine>> {
     Ok(all.into_iter().map(|(_, _, l)| l).collect())
 }
 
+/// The recorded binary frames of the site's `file:` sources that hold captures (ASTERIX pcaps),
+/// in time order, and their decoders. Returns the number of frames.
+fn load_replay_frames(site: &SiteConfig, config: &mut PipelineConfig) -> Result<usize> {
+    let mut frames = Vec::new();
+    for s in &site.sensors {
+        let (config::Source::File(path), config::InputFormat::Asterix) = (&s.source, s.format)
+        else {
+            continue;
+        };
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("sensor `{}`: cannot read {}", s.id, path.display()))?;
+        frames.extend(picket_inputs::pcap_frames(&s.id, &bytes).with_context(|| {
+            format!(
+                "sensor `{}`: {} is not an ASTERIX capture",
+                s.id,
+                path.display()
+            )
+        })?);
+        config
+            .frame_decoders
+            .push((s.id.clone(), Arc::new(picket_inputs::AsterixPlayback)));
+    }
+    // Stable: frames of one sensor keep their capture order.
+    frames.sort_by_key(|f| f.received);
+    let n = frames.len();
+    config.playback_frames.extend(frames);
+    Ok(n)
+}
+
 /// `picket replay --config FILE`.
 pub(crate) async fn replay(
     site: SiteConfig,
@@ -611,8 +760,8 @@ pub(crate) async fn replay(
     store: Option<PathBuf>,
 ) -> Result<()> {
     let lines = load_replay(&site)?;
-    let n = lines.len();
-    let config = pipeline_config(
+    let n_lines = lines.len();
+    let mut config = pipeline_config(
         &site,
         Feed::Playback {
             lines,
@@ -621,6 +770,7 @@ pub(crate) async fn replay(
         alerts,
         tracks,
     )?;
+    let n = n_lines + load_replay_frames(&site, &mut config)?;
     let store: Box<dyn Store> = match store {
         Some(p) => Box::new(open_store(&p)?),
         None => Box::new(SqliteStore::open_in_memory().map_err(|e| anyhow::anyhow!("{e}"))?),
@@ -635,9 +785,10 @@ pub(crate) async fn replay(
     }
     let m = &pipeline.metrics;
     println!(
-        "replay done: {n} lines in {:.2} s; {} malformed; alerts raised {}",
+        "replay done: {n} lines in {:.2} s; {} malformed; {} observations fused; alerts raised {}",
         wall.elapsed().as_secs_f64(),
         m.counter_sum("picket_input_malformed_total"),
+        m.counter_sum("picket_fusion_observations_total"),
         m.counter_value("picket_alert_events_total", &[("state", "raised")])
             .unwrap_or(0),
     );

@@ -15,6 +15,7 @@ mod inputs;
 pub mod metrics;
 mod stages;
 pub mod state;
+pub mod tasking;
 
 pub use inputs::{
     AdapterContext, FrameDecoder, FrameDecoderFactory, InputSink, LiveAdapter, Pace, PlaybackFrame,
@@ -22,8 +23,9 @@ pub use inputs::{
 };
 pub use metrics::Metrics;
 pub use picket_assess::AlertError;
-pub use stages::{AckError, Command};
+pub use stages::{AckError, Acknowledger, Command, UnitAck};
 pub use state::{Event, LiveState, SensorInfo, SharedState, SiteModel, TrackView, UnitView};
+pub use tasking::{LookAt, TaskAck, TaskError, TaskRequest, Tasking};
 
 use picket_assess::AssessConfig;
 use picket_fusion::TrackerConfig;
@@ -78,6 +80,8 @@ pub struct OutputContext {
     pub metrics: Arc<Metrics>,
     /// Turns true at shutdown.
     pub shutdown: watch::Receiver<bool>,
+    /// For outputs that hear people answer (TAK chat): acknowledges alerts.
+    pub acknowledger: Acknowledger,
 }
 
 /// Everything a pipeline needs.
@@ -87,6 +91,9 @@ pub struct PipelineConfig {
     pub site: SiteModel,
     /// Tracker settings.
     pub tracker: TrackerConfig,
+    /// Noise floors, biases and latencies of sensors that have them (fusion corrects their
+    /// reports before tracking).
+    pub sensor_models: Vec<(picket_core::SensorId, picket_fusion::SensorModel)>,
     /// Assessment and alerting settings.
     pub assess: AssessConfig,
     /// The inputs.
@@ -113,6 +120,7 @@ impl PipelineConfig {
         PipelineConfig {
             site,
             tracker: TrackerConfig::default(),
+            sensor_models: Vec::new(),
             assess: AssessConfig::default(),
             feed,
             outputs: Vec::new(),
@@ -246,6 +254,7 @@ pub fn start(
         &config.site,
         &shutdown,
         config.append_outputs,
+        &Acknowledger::new(&cmd_tx),
     )?;
 
     let position = |id: &picket_core::SensorId| {

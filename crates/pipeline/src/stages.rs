@@ -31,6 +31,50 @@ pub enum Command {
         /// The stored Acknowledged event, or why not.
         reply: oneshot::Sender<Result<AlertEvent, AckError>>,
     },
+    /// A person acknowledges from a device of a unit (e.g. a TAK GeoChat reply): the unit's
+    /// active alerts not yet acknowledged, each stored, announced and audited.
+    AcknowledgeUnit(UnitAck, oneshot::Sender<Result<Vec<AlertEvent>, AckError>>),
+}
+
+/// An acknowledgement that came from a unit's device rather than through the API.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitAck {
+    /// The unit the device belongs to.
+    pub unit_id: picket_core::UnitId,
+    /// Only this alert (it must be the unit's); all the unit's unacknowledged ones when None.
+    pub alert_id: Option<AlertId>,
+    /// Who, as recorded in the alert (e.g. `PATROL7 (TAK ANDROID-P7)`).
+    pub by: String,
+    /// How it came, for the audit log (e.g. `TAK server chat from ANDROID-P7`).
+    pub via: String,
+}
+
+/// Lets an adapter acknowledge alerts for a person its protocol identifies (the same path
+/// as the API's acknowledgements: stored, announced, audited).
+#[derive(Clone, Debug)]
+pub struct Acknowledger {
+    // Weak: an adapter holding it must not keep the alerting stage alive (it ends when the
+    // pipeline's own command senders are gone, and the adapters end after it).
+    commands: mpsc::WeakSender<Command>,
+}
+
+impl Acknowledger {
+    /// An acknowledger sending to `commands` (the pipeline's command queue).
+    pub fn new(commands: &mpsc::Sender<Command>) -> Self {
+        Acknowledger {
+            commands: commands.downgrade(),
+        }
+    }
+    /// Acknowledges; the stored Acknowledged events (empty: nothing was left to acknowledge).
+    pub async fn acknowledge_unit(&self, ack: UnitAck) -> Result<Vec<AlertEvent>, AckError> {
+        let (tx, rx) = oneshot::channel();
+        let commands = self.commands.upgrade().ok_or(AckError::Stopped)?;
+        commands
+            .send(Command::AcknowledgeUnit(ack, tx))
+            .await
+            .map_err(|_| AckError::Stopped)?;
+        rx.await.map_err(|_| AckError::Stopped)?
+    }
 }
 
 /// Why an acknowledgement did not happen.
@@ -53,15 +97,57 @@ pub(crate) enum StoreCmd {
     Inputs(Vec<Input>),
     Tracks(Vec<Track>),
     Alert(Box<AlertEvent>, oneshot::Sender<Result<(), String>>),
+    Audit {
+        who: String,
+        action: &'static str,
+        detail: String,
+    },
+    /// Something waits in the urgent lane.
+    Wake,
 }
+
+/// The way to the store thread: bulk records (observations, tracks) through a bounded
+/// channel, alert events and audit entries through an urgent lane the thread serves before
+/// each bulk batch (and between its chunks) — an alert must not wait behind seconds of
+/// observations still to be written.
+#[derive(Clone)]
+pub(crate) struct StoreTx {
+    bulk: mpsc::Sender<StoreCmd>,
+    urgent: Arc<std::sync::Mutex<std::collections::VecDeque<StoreCmd>>>,
+}
+
+impl StoreTx {
+    pub(crate) async fn send(&self, cmd: StoreCmd) -> Result<(), ()> {
+        match cmd {
+            StoreCmd::Alert(..) | StoreCmd::Audit { .. } => {
+                if self.bulk.is_closed() {
+                    return Err(());
+                }
+                self.urgent
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push_back(cmd);
+                // Full: the thread is busy and serves the lane before its next batch.
+                let _ = self.bulk.try_send(StoreCmd::Wake);
+                Ok(())
+            }
+            bulk => self.bulk.send(bulk).await.map_err(|_| ()),
+        }
+    }
+}
+
+/// Observations written per store call: between two, waiting alerts go first.
+const STORE_CHUNK: usize = 512;
 
 /// The store lives on its own thread (SQLite is blocking); a bounded channel feeds it.
 pub(crate) fn spawn_store(
     mut store: Box<dyn Store>,
     cap: usize,
     metrics: Arc<Metrics>,
-) -> (mpsc::Sender<StoreCmd>, std::thread::JoinHandle<()>) {
+) -> (StoreTx, std::thread::JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<StoreCmd>(cap);
+    let urgent: Arc<std::sync::Mutex<std::collections::VecDeque<StoreCmd>>> = Arc::default();
+    let lane = urgent.clone();
     let written = metrics.counter(
         "picket_store_records_total",
         "Records written to the store.",
@@ -75,7 +161,7 @@ pub(crate) fn spawn_store(
     let handle = std::thread::Builder::new()
         .name("picket-store".into())
         .spawn(move || {
-            while let Some(cmd) = rx.blocking_recv() {
+            let mut write = |cmd: StoreCmd, store: &mut Box<dyn Store>| {
                 let (n, r) = match cmd {
                     StoreCmd::Inputs(v) => (v.len(), store.append_inputs(&v)),
                     StoreCmd::Tracks(v) => (v.len(), store.append_tracks(&v)),
@@ -84,6 +170,12 @@ pub(crate) fn spawn_store(
                         let _ = reply.send(r.as_ref().map(|_| ()).map_err(|e| e.to_string()));
                         (1, r)
                     }
+                    StoreCmd::Audit {
+                        who,
+                        action,
+                        detail,
+                    } => (1, store.audit(wall_now(), &who, action, &detail)),
+                    StoreCmd::Wake => (0, Ok(())),
                 };
                 match r {
                     Ok(()) => written.add(n as u64),
@@ -92,10 +184,37 @@ pub(crate) fn spawn_store(
                         tracing::error!("store write failed: {e}");
                     }
                 }
+            };
+            let urgent_first = |write: &mut dyn FnMut(StoreCmd, &mut Box<dyn Store>),
+                                store: &mut Box<dyn Store>| loop {
+                let next = lane.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+                match next {
+                    Some(cmd) => write(cmd, store),
+                    None => return,
+                }
+            };
+            loop {
+                urgent_first(&mut write, &mut store);
+                let Some(cmd) = rx.blocking_recv() else {
+                    urgent_first(&mut write, &mut store);
+                    return;
+                };
+                match cmd {
+                    StoreCmd::Inputs(v) if v.len() > STORE_CHUNK => {
+                        for chunk in v.chunks(STORE_CHUNK) {
+                            urgent_first(&mut write, &mut store);
+                            write(StoreCmd::Inputs(chunk.to_vec()), &mut store);
+                        }
+                    }
+                    cmd => {
+                        urgent_first(&mut write, &mut store);
+                        write(cmd, &mut store);
+                    }
+                }
             }
         })
         .expect("spawning a thread at start-up");
-    (tx, handle)
+    (StoreTx { bulk: tx, urgent }, handle)
 }
 
 // ---------------------------------------------------------------- output sinks
@@ -115,6 +234,7 @@ pub(crate) fn open_sinks(
     site: &crate::SiteModel,
     shutdown: &watch::Receiver<bool>,
     append: bool,
+    acknowledger: &Acknowledger,
 ) -> Result<(Sinks, Vec<JoinHandle<()>>), PipelineError> {
     let mut sinks = Sinks {
         alerts: vec![],
@@ -139,6 +259,7 @@ pub(crate) fn open_sinks(
                     site: site.clone(),
                     metrics: metrics.clone(),
                     shutdown: shutdown.clone(),
+                    acknowledger: acknowledger.clone(),
                 }));
                 continue;
             }
@@ -238,8 +359,14 @@ impl FusionStage {
         metrics: Arc<Metrics>,
     ) -> Self {
         let c = |n: &str, h: &str| metrics.counter(n, h, &[("stage", "fusion")]);
+        let mut tracker = Tracker::new(config.site.frame, config.tracker);
+        for (sensor, model) in &config.sensor_models {
+            // The config loader checked the values; an invalid model leaves the sensor's
+            // reports as they come.
+            let _ = tracker.set_sensor_model(sensor.clone(), *model);
+        }
         FusionStage {
-            tracker: Tracker::new(config.site.frame, config.tracker),
+            tracker,
             step_us: (config.step_period_s * 1e6).round() as i64,
             reorder_us: (reorder_s * 1e6).round() as i64,
             live,
@@ -342,7 +469,7 @@ impl FusionStage {
         mut self,
         mut rx: mpsc::Receiver<IngestMsg>,
         tx: mpsc::Sender<StepMsg>,
-        store: mpsc::Sender<StoreCmd>,
+        store: StoreTx,
     ) {
         while let Some(msg) = rx.recv().await {
             self.queue.set((rx.max_capacity() - rx.capacity()) as u64);
@@ -420,7 +547,7 @@ pub(crate) struct AssessStage {
     alerts: AlertManager,
     state: SharedState,
     events: broadcast::Sender<Arc<Event>>,
-    store: mpsc::Sender<StoreCmd>,
+    store: StoreTx,
     sinks: Sinks,
     live: BTreeSet<TrackId>,
     shown: BTreeMap<TrackId, (TargetClass, bool)>,
@@ -439,7 +566,7 @@ impl AssessStage {
         config: &PipelineConfig,
         state: SharedState,
         events: broadcast::Sender<Arc<Event>>,
-        store: mpsc::Sender<StoreCmd>,
+        store: StoreTx,
         sinks: Sinks,
         metrics: Arc<Metrics>,
         inputs_done: watch::Sender<bool>,
@@ -692,6 +819,53 @@ impl AssessStage {
                     Err(e) => Err(AckError::Refused(e)),
                 };
                 let _ = reply.send(r);
+            }
+            Command::AcknowledgeUnit(ack, reply) => {
+                let now = self.now.unwrap_or_default();
+                let ids: Vec<AlertId> = self
+                    .alerts
+                    .active()
+                    .into_iter()
+                    .filter(|a| a.unit_id == ack.unit_id && a.acknowledged_by.is_none())
+                    .filter(|a| ack.alert_id.is_none_or(|id| id == a.alert_id))
+                    .map(|a| a.alert_id)
+                    .collect();
+                let sector = self
+                    .state
+                    .read()
+                    .ok()
+                    .and_then(|s| s.unit_sector(&ack.unit_id).map(str::to_owned))
+                    .unwrap_or_default();
+                let mut done = Vec::new();
+                let mut result = Ok(());
+                for id in ids {
+                    let r = match self.alerts.acknowledge(id, &ack.by, now) {
+                        Ok(ev) => self.announce(ev).await,
+                        Err(e) => Err(AckError::Refused(e)),
+                    };
+                    match r {
+                        Ok(ev) => {
+                            // Audited like an API acknowledgement (same action and detail).
+                            let _ = self
+                                .store
+                                .send(StoreCmd::Audit {
+                                    who: ack.by.clone(),
+                                    action: "acknowledge_alert",
+                                    detail: format!(
+                                        "{id} unit {} sector {sector} via {}",
+                                        ev.unit_id, ack.via
+                                    ),
+                                })
+                                .await;
+                            done.push(ev);
+                        }
+                        Err(e) => {
+                            result = Err(e);
+                            break;
+                        }
+                    }
+                }
+                let _ = reply.send(result.map(|()| done));
             }
         }
     }

@@ -30,14 +30,18 @@ fn varied_locations() -> Vec<[u8; MESSAGE_LEN]> {
         .collect()
 }
 
-/// The ODID packs (after the counter) of the real Parrot capture.
-fn parrot_packs() -> Vec<Vec<u8>> {
+/// The bytes of the real Parrot capture.
+fn parrot_capture() -> Vec<u8> {
     let dir = std::env::var_os("PICKET_SHARED_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
     let path = dir.join("remoteid/parrot_anafi4_real.pcapng");
-    let bytes =
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{} is missing ({e})", path.display()));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{} is missing ({e})", path.display()))
+}
+
+/// The ODID packs (after the counter) of the real Parrot capture.
+fn parrot_packs() -> Vec<Vec<u8>> {
+    let bytes = parrot_capture();
     let mut packs = Vec::new();
     for p in picket_pcap::packets(&bytes).unwrap().flatten() {
         let Ok((_, frame)) = picket_pcap::radiotap::parse(p.data) else {
@@ -117,6 +121,23 @@ fn bench(c: &mut Criterion) {
             for p in black_box(&packs) {
                 black_box(MessagePack::decode(p).ok());
             }
+        })
+    });
+    g.finish();
+
+    // Assembly (identity, operator, evidence) over the real capture's decoded records.
+    let mut g = c.benchmark_group("remoteid_assembly");
+    let records = picket_remoteid::decode_capture(&parrot_capture()).unwrap();
+    g.throughput(Throughput::Elements(records.len() as u64));
+    g.bench_function("parrot_capture_records", |b| {
+        b.iter(|| {
+            let mut ctx =
+                picket_remoteid::ObservationContext::new(picket_core::SensorId("bench".into()));
+            ctx.receiver_position = Some(picket_core::GeoPoint::new(47.1987, 8.7302, 480.0));
+            let mut a = picket_remoteid::Assembler::new(ctx);
+            let mut out = Vec::with_capacity(1200);
+            a.push(black_box(&records), &mut out);
+            out.len()
         })
     });
     g.finish();

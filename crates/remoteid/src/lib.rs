@@ -11,9 +11,11 @@
 //! * [`capture`]: frames and pcap/pcapng captures → [`DecodeRecord`]s (`picket decode`),
 //!   CRC-failed frames quarantined with their reason.
 //! * [`observe`]: a Location (with the aircraft's Basic ID and System) → `Observation`.
+//! * [`assembly`]: one aircraft per UAS ID across messages, transports and randomised MAC
+//!   addresses, with its operator and take-off point; DJI and French beacons included.
+//! * [`evidence`]: spoof and plausibility evidence per aircraft, combined into a score.
 //!
-//! Not for: sockets, files, brokers or the clock (adapters own those), and not for tracking
-//! aircraft across messages or judging spoofing (assembly and assessment do that). Input bytes
+//! Not for: sockets, files, brokers or the clock (adapters own those). Input bytes
 //! are attacker-controlled: nothing here panics on them, and allocations are bounded by them.
 #![deny(missing_docs)]
 
@@ -21,13 +23,14 @@ pub mod assembly;
 pub mod auth;
 pub mod capture;
 pub mod dji;
+pub mod evidence;
 pub mod fields;
 pub mod french;
 pub mod message;
 pub mod observe;
 pub mod transport;
 
-pub use assembly::Assembler;
+pub use assembly::{AircraftView, Assembler};
 pub use auth::{AuthAssembler, AuthData};
 pub use capture::{
     decode_capture, decode_frame, CaptureDecoder, DecodeRecord, FrameDecode, Quarantine,

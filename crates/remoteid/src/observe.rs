@@ -13,7 +13,8 @@
 //!   missing clock), the reception time is used instead.
 //! * Identity: the Basic ID's UAS ID (a serial number preferred), claimed, not trusted.
 //! * Side facts: operator position from the System message, reported velocity (ENU) from
-//!   speed, direction and vertical speed, RSSI.
+//!   speed, direction and vertical speed, RSSI. (Take-off point and spoof evidence are added
+//!   by [`crate::assembly`].)
 
 use crate::capture::{DecodeRecord, RecordMessage};
 use crate::message::{BasicId, HeightType, IdType, Location, System};
@@ -32,16 +33,21 @@ pub struct ObservationContext {
     /// Largest distance between the Location's own time and its reception for the Location's
     /// time to be used, seconds.
     pub max_timestamp_offset_s: f64,
+    /// Where the receiver stands, when known: lets the assembler check a signal's strength
+    /// against the distance the aircraft claims (see [`crate::evidence`]).
+    pub receiver_position: Option<GeoPoint>,
 }
 
 impl ObservationContext {
-    /// Defaults: 30 m horizontal and 45 m vertical σ when unknown, 10 s timestamp tolerance.
+    /// Defaults: 30 m horizontal and 45 m vertical σ when unknown, 10 s timestamp tolerance,
+    /// receiver position unknown.
     pub fn new(sensor_id: SensorId) -> Self {
         ObservationContext {
             sensor_id,
             default_sigma_horizontal_m: 30.0,
             default_sigma_vertical_m: 45.0,
             max_timestamp_offset_s: 10.0,
+            receiver_position: None,
         }
     }
 }
@@ -177,8 +183,9 @@ struct Sender {
 /// Observations from a capture's records: every Location with a position becomes one,
 /// carrying the latest Basic ID and System heard from the same sender address — including
 /// those in the same frame (a Message Pack is one broadcast, whatever the order inside it).
-/// Quarantined records never contribute. (Assembly across MAC changes and transports is the
-/// ingest stage's job; this is the simple per-address view a capture replay needs.)
+/// Quarantined records never contribute. This is the simple per-address view, without spoof
+/// evidence or take-off points; inputs use [`crate::Assembler`], which also joins an aircraft
+/// across address changes and transports.
 pub fn to_observations(records: &[DecodeRecord], ctx: &ObservationContext) -> Vec<Observation> {
     let mut senders: Vec<(Option<MacAddr>, Sender)> = Vec::new();
     let mut out = Vec::new();

@@ -11,6 +11,8 @@
 //!   StatusReport, and DetectionReport → [`picket_core::Observation`].
 //! - [`session`]: one connection as the fusion node sees it, without the socket — bytes in;
 //!   replies, observations and status out ([`Session::on_bytes`]).
+//! - [`upstream`]: Picket as a child of a parent node — its Registration, StatusReports,
+//!   tracks as DetectionReports, alerts as Alerts, and answers to a parent's Tasks.
 //! - [`json`]: the protobuf JSON mapping and the JSON lines of `picket decode`
 //!   ([`decode_sapient_stream`], schema in `docs/decode-sapient.md`).
 //!
@@ -34,6 +36,7 @@ pub mod json;
 pub mod observe;
 pub mod reply;
 pub mod session;
+pub mod upstream;
 pub mod utm;
 pub mod validate;
 
@@ -47,7 +50,10 @@ pub use observe::{
 };
 pub use proto::sapient_message::Content;
 pub use proto::SapientMessage;
-pub use reply::{error_reply, look_at_task, registration_ack, registration_reply};
+pub use reply::{
+    alert_ack, error_reply, look_at_task, registration_ack, registration_reply, task_ack,
+    task_status_name,
+};
 pub use session::{Event, Session};
 pub use validate::{ValidationError, ValidationErrors};
 

@@ -152,6 +152,62 @@ pub fn look_at_task(
     )
 }
 
+/// An AlertAck from `own_node_id` to `to` for alert `alert_id`.
+pub fn alert_ack(
+    own_node_id: &str,
+    to: Option<&str>,
+    time: Timestamp,
+    alert_id: Option<&str>,
+    status: crate::proto::alert_ack::AlertAckStatus,
+    reasons: Vec<String>,
+) -> SapientMessage {
+    envelope(
+        own_node_id,
+        to,
+        time,
+        Content::AlertAck(crate::proto::AlertAck {
+            alert_id: alert_id.map(str::to_owned),
+            reason: reasons,
+            alert_ack_status: Some(status as i32),
+        }),
+    )
+}
+
+/// A TaskAck from `own_node_id` to `to` for task `task_id`.
+pub fn task_ack(
+    own_node_id: &str,
+    to: Option<&str>,
+    time: Timestamp,
+    task_id: Option<&str>,
+    status: crate::proto::task_ack::TaskStatus,
+    reasons: Vec<String>,
+) -> SapientMessage {
+    envelope(
+        own_node_id,
+        to,
+        time,
+        Content::TaskAck(crate::proto::TaskAck {
+            task_id: task_id.map(str::to_owned),
+            task_status: Some(status as i32),
+            associated_file: None,
+            reason: reasons,
+        }),
+    )
+}
+
+/// A TaskAck's status in words: `accepted`, `rejected`, `completed`, `failed` or
+/// `unspecified` (also for values this ICD version does not define).
+pub fn task_status_name(status: Option<i32>) -> &'static str {
+    use crate::proto::task_ack::TaskStatus;
+    match status.and_then(|s| TaskStatus::try_from(s).ok()) {
+        Some(TaskStatus::Accepted) => "accepted",
+        Some(TaskStatus::Rejected) => "rejected",
+        Some(TaskStatus::Completed) => "completed",
+        Some(TaskStatus::Failed) => "failed",
+        Some(TaskStatus::Unspecified) | None => "unspecified",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,7 +29,8 @@ pub enum Event {
     },
     /// A detection, as an observation.
     Observation(Box<DetectionObservation>),
-    /// A message the fusion node does not act on here (Alert, AlertAck, TaskAck, ...).
+    /// A message the session does not map (Alert — already acknowledged —, AlertAck,
+    /// TaskAck, ...); the server may act on it.
     Other(Box<SapientMessage>),
     /// Input that was refused (and answered with an Error or a rejecting RegistrationAck).
     Rejected {
@@ -162,6 +163,19 @@ impl Session {
                         self.reject(payload, format!("detection not usable: {e}"), now, events)
                     }
                 }
+            }
+            Some(Content::Alert(a)) => {
+                // A sensor's alert is taken in (and logged by the server); tell it so.
+                let ack = crate::reply::alert_ack(
+                    &self.own_node_id,
+                    self.peer_node_id.as_deref(),
+                    now,
+                    a.alert_id.as_deref(),
+                    crate::proto::alert_ack::AlertAckStatus::Accepted,
+                    Vec::new(),
+                );
+                self.reply(&ack, events);
+                events.push(Event::Other(Box::new(msg)));
             }
             _ => events.push(Event::Other(Box::new(msg))),
         }

@@ -4,13 +4,17 @@
 //!
 //! The scenario's sensors speak wire formats: each emits the lines its real counterpart would
 //! send, which the pipeline decodes through the same ingest path real sensors use. Until a
-//! sensor kind has its own codec that format is Picket's JSON-lines observation format.
+//! sensor kind has its own codec that format is Picket's JSON-lines observation format. The
+//! radar's lines are also available as a SAPIENT node's frames ([`sapient_radar`]).
 //!
 //! Not for: the pipeline's internals (the simulator knows only `picket-core` and the codecs).
 #![deny(missing_docs)]
 
 mod motion;
+mod sapient;
 mod scenario;
+
+pub use sapient::{sapient_radar, OBJECT_TIMEOUT_S, RADAR_NODE_ID, RADAR_SENSOR_ID};
 
 pub use scenario::{
     naco, FeedFrame, FeedLine, Scenario, SimSensor, TruthKind, TruthObject, TruthSample,

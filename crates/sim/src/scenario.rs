@@ -76,7 +76,7 @@ pub struct TruthSample {
 /// One ground-truth object with its whole trajectory and what Picket should do about it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TruthObject {
-    /// Name (`dark-striker`, `rid-chaser`, `hobby`, `bird-1`, …, `helicopter`).
+    /// Name (`dark-striker`, `rid-chaser`, `hobby`, `bird-1`, …, `helicopter`, `rid-spoofer`).
     pub name: String,
     /// What it is.
     pub kind: TruthKind,
@@ -131,7 +131,8 @@ pub struct Scenario {
     pub beast: Vec<FeedFrame>,
     /// The Remote ID receivers' captures as real frames: radiotap + 802.11 beacons carrying
     /// the ASTM F3411 vendor element with a Message Pack (Basic ID, Location, System). The
-    /// same broadcasts as the receivers' lines in `feed`.
+    /// same broadcasts as the receivers' lines in `feed`. The `rid-spoofer` drone broadcasts a
+    /// false position (hovering 25 km inside Mexico); its truth is where it really flies.
     pub remote_id: Vec<FeedFrame>,
     /// Ground truth of every object.
     pub truth: Vec<TruthObject>,
@@ -174,6 +175,11 @@ struct Visible<'a> {
     operator: Option<Enu>,
     icao: Option<u32>,
     callsign: Option<&'a str>,
+    /// The position its Remote ID claims instead of the true one (a spoofer).
+    claimed: Option<GeoPoint>,
+    /// Its sensor noise comes from its own random stream, so adding it to the scenario left
+    /// every other object's noise as it was.
+    own_noise: bool,
 }
 
 /// Build the Naco scenario starting at `start`, with all randomness from `seed`.
@@ -184,7 +190,7 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
     let sector = "naco".to_string();
 
     let (alpha_geo, alpha) = ground(&frame, 31.3405, -109.9610, 0.0);
-    let (bravo_geo, _bravo) = ground(&frame, 31.3462, -109.9280, 0.0);
+    let (bravo_geo, bravo) = ground(&frame, 31.3462, -109.9280, 0.0);
     let units = vec![
         ProtectedUnit {
             id: UnitId("post-alpha".into()),
@@ -346,6 +352,20 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
         0.0,
     ];
 
+    // Remote ID spoofer: launched in Mexico south of Post Bravo, it flies to the post and
+    // hovers 150 m south of it, while its Remote ID claims it hovers 25 km inside Mexico. Its
+    // pilot's position (broadcast truthfully) is the launch point.
+    let spoofer_pilot = e(bravo.east_m - 200.0, -2_700.0, 1.5);
+    let spoofer_aim = e(bravo.east_m, bravo.north_m - 150.0, 80.0);
+    let mut spoofer = State {
+        pos: spoofer_pilot,
+        vel: [0.0; 3],
+    };
+    let spoofer_launch_s = 30.0;
+    let spoofer_claim = GeoPoint::new(31.12, -109.96, GROUND_HAE_M + 50.0);
+    // Its own noise stream (see `Visible::own_noise`).
+    let mut spoofer_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5b00_f5b0_0f5b_00f5);
+
     let mut truth: Vec<TruthObject> = vec![
         TruthObject {
             name: "dark-striker".into(),
@@ -380,6 +400,13 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
             samples: vec![],
         });
     }
+    let spoofer_index = truth.len();
+    truth.push(TruthObject {
+        name: "rid-spoofer".into(),
+        kind: TruthKind::CooperativeDrone,
+        expect_alert_for: Some(UnitId("post-bravo".into())),
+        samples: vec![],
+    });
     let mut patrol_truth = Vec::new();
     let mut feed: Vec<FeedLine> = Vec::new();
     let mut beast: Vec<FeedFrame> = Vec::new();
@@ -400,6 +427,9 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
             }
             if t_s > chaser_launch_s {
                 pursuer.step(&mut chaser, &patrol);
+            }
+            if t_s > spoofer_launch_s {
+                fly_and_hover(&mut spoofer, &spoofer_aim, 15.0);
             }
             for b in birds.iter_mut() {
                 flock.step(b, &mut rng);
@@ -432,6 +462,8 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
                     operator: None,
                     icao: None,
                     callsign: None,
+                    claimed: None,
+                    own_noise: false,
                 },
             ));
         }
@@ -445,6 +477,8 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
                     operator: Some(operator),
                     icao: None,
                     callsign: None,
+                    claimed: None,
+                    own_noise: false,
                 },
             ));
         }
@@ -457,6 +491,8 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
                 operator: Some(hobby_pilot),
                 icao: None,
                 callsign: None,
+                claimed: None,
+                own_noise: false,
             },
         ));
         if let Some(h) = heli {
@@ -469,6 +505,8 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
                     operator: None,
                     icao: Some(0xA8F2C1),
                     callsign: Some("CBP21"),
+                    claimed: None,
+                    own_noise: false,
                 },
             ));
         }
@@ -482,6 +520,23 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
                     operator: None,
                     icao: None,
                     callsign: None,
+                    claimed: None,
+                    own_noise: false,
+                },
+            ));
+        }
+        if t_s > spoofer_launch_s {
+            visible.push((
+                spoofer_index,
+                Visible {
+                    kind: TruthKind::CooperativeDrone,
+                    state: spoofer,
+                    remote_id: Some("1581F4XR7A0021C3"),
+                    operator: Some(spoofer_pilot),
+                    icao: None,
+                    callsign: None,
+                    claimed: Some(spoofer_claim),
+                    own_noise: true,
                 },
             ));
         }
@@ -502,7 +557,13 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
         // ADS-B every 1 s (offset 0.2 s), patrol position every 2 s (offset 0.3 s).
         if k % 10 == 0 && k > 0 {
             radar_scan(
-                &frame, &sensors, now, &visible, reflector, &mut rng, &mut feed,
+                &frame,
+                &sensors,
+                now,
+                &visible,
+                reflector,
+                (&mut rng, &mut spoofer_rng),
+                &mut feed,
             );
         }
         if k % 10 == 5 {
@@ -511,7 +572,7 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
                 &sensors,
                 now,
                 &visible,
-                &mut rng,
+                (&mut rng, &mut spoofer_rng),
                 &mut feed,
                 &mut rid_frames,
             );
@@ -558,6 +619,25 @@ pub fn naco(start: Timestamp, seed: u64) -> Scenario {
         remote_id: rid_frames,
         truth,
         unit_truth: vec![(UnitId("patrol-7".into()), patrol_truth)],
+    }
+}
+
+/// Climb at 4 m/s to `aim`'s height, fly straight to it, then hover there.
+fn fly_and_hover(s: &mut State, aim: &Enu, speed_mps: f64) {
+    let (de, dn) = (aim.east_m - s.pos.east_m, aim.north_m - s.pos.north_m);
+    let d = de.hypot(dn);
+    s.vel = if s.pos.up_m < aim.up_m - 0.5 {
+        [0.0, 0.0, 4.0]
+    } else if d > speed_mps * DT_S {
+        [de / d * speed_mps, dn / d * speed_mps, 0.0]
+    } else {
+        [de / DT_S, dn / DT_S, 0.0]
+    };
+    s.pos.east_m += s.vel[0] * DT_S;
+    s.pos.north_m += s.vel[1] * DT_S;
+    s.pos.up_m += s.vel[2] * DT_S;
+    if d <= speed_mps * DT_S {
+        s.vel = [0.0; 3];
     }
 }
 
@@ -618,12 +698,17 @@ fn radar_scan(
     now: Timestamp,
     visible: &[(usize, Visible)],
     reflector: Enu,
-    rng: &mut ChaCha8Rng,
+    (rng, own_rng): (&mut ChaCha8Rng, &mut ChaCha8Rng),
     feed: &mut Vec<FeedLine>,
 ) {
     let r = frame.to_enu(&s.radar);
     const MAX_RANGE_SMALL_M: f64 = 3_000.0;
     for (_, v) in visible {
+        let rng = if v.own_noise {
+            &mut *own_rng
+        } else {
+            &mut *rng
+        };
         let range = v.state.pos.distance_m(&r);
         let (max_range, pd) = match v.kind {
             TruthKind::DarkDrone | TruthKind::CooperativeDrone => (MAX_RANGE_SMALL_M, 0.9),
@@ -677,19 +762,32 @@ fn remote_id(
     s: &Sensors,
     now: Timestamp,
     visible: &[(usize, Visible)],
-    rng: &mut ChaCha8Rng,
+    (rng, own_rng): (&mut ChaCha8Rng, &mut ChaCha8Rng),
     feed: &mut Vec<FeedLine>,
     frames: &mut Vec<FeedFrame>,
 ) {
     let gnss = Normal::new(0.0, 2.0).expect("valid sigma");
     for (_, v) in visible {
         let Some(serial) = v.remote_id else { continue };
+        let rng = if v.own_noise {
+            &mut *own_rng
+        } else {
+            &mut *rng
+        };
         // One broadcast, heard by each receiver in range (Wi-Fi beacon, ~3 km in the open).
-        let reported = Enu::new(
-            v.state.pos.east_m + gnss.sample(rng),
-            v.state.pos.north_m + gnss.sample(rng),
-            v.state.pos.up_m + 2.0 * gnss.sample(rng),
-        );
+        let (reported, velocity, height_m) = match v.claimed {
+            // A spoofer claims to hover where it is not.
+            Some(c) => (frame.to_enu(&c), [0.0; 3], 50.0),
+            None => (
+                Enu::new(
+                    v.state.pos.east_m + gnss.sample(rng),
+                    v.state.pos.north_m + gnss.sample(rng),
+                    v.state.pos.up_m + 2.0 * gnss.sample(rng),
+                ),
+                v.state.vel,
+                v.state.pos.up_m,
+            ),
+        };
         for (id, p) in &s.rid {
             let rx = frame.to_enu(p);
             let d = v.state.pos.distance_m(&rx);
@@ -700,9 +798,9 @@ fn remote_id(
             let broadcast = RidBroadcast {
                 serial,
                 position: frame.to_geo(&reported),
-                velocity_enu_mps: v.state.vel,
+                velocity_enu_mps: velocity,
                 operator: v.operator.map(|o| frame.to_geo(&o)),
-                height_m: v.state.pos.up_m,
+                height_m,
             };
             if let Some(bytes) = rid_beacon(&broadcast, now, rssi) {
                 frames.push(FeedFrame {
@@ -721,7 +819,7 @@ fn remote_id(
                     class_hint: None,
                     side: SideFacts {
                         operator_position: v.operator.map(|o| frame.to_geo(&o)),
-                        reported_velocity_enu_mps: Some(v.state.vel),
+                        reported_velocity_enu_mps: Some(velocity),
                         rssi_dbm: Some((rssi * 10.0f64).round() / 10.0),
                         callsign: None,
                         spoof: None,
@@ -1058,7 +1156,18 @@ mod remote_id_tests {
         assert_eq!(s.remote_id.len(), lines, "one beacon per broadcast heard");
         let chaser = s.truth.iter().find(|t| t.name == "rid-chaser").unwrap();
         let mut builder = picket_remoteid::capture::RecordBuilder::new();
-        let mut seen_chaser = 0;
+        // One assembler per receiver, knowing where it stands (as the demo's input does).
+        let mut assemblers: std::collections::BTreeMap<SensorId, picket_remoteid::Assembler> = s
+            .sensors
+            .iter()
+            .filter(|x| x.kind == "remote_id")
+            .map(|x| {
+                let mut c = picket_remoteid::ObservationContext::new(x.id.clone());
+                c.receiver_position = x.position;
+                (x.id.clone(), picket_remoteid::Assembler::new(c))
+            })
+            .collect();
+        let (mut seen_chaser, mut seen_spoofer, mut too_loud) = (0, 0, 0);
         for (n, f) in s.remote_id.iter().enumerate() {
             let d = picket_remoteid::decode_frame(picket_pcap::LinkType::RADIOTAP, &f.bytes)
                 .expect("a well-formed radiotap frame");
@@ -1067,10 +1176,34 @@ mod remote_id_tests {
             assert!(recs
                 .iter()
                 .all(|r| r.quarantine.is_none() && r.rssi_dbm.is_some()));
-            let ctx = picket_remoteid::ObservationContext::new(f.sensor_id.clone());
-            for o in picket_remoteid::to_observations(&recs, &ctx) {
-                if o.identity == Some(picket_core::Identity::RemoteId("1581F5BKD2353005Q2".into()))
-                {
+            let mut obs = Vec::new();
+            assemblers
+                .get_mut(&f.sensor_id)
+                .unwrap()
+                .push(&recs, &mut obs);
+            for o in obs {
+                let Some(Identity::RemoteId(id)) = &o.identity else {
+                    panic!("every scenario broadcast names its serial")
+                };
+                if id == "1581F4XR7A0021C3" {
+                    // The spoofer: its false position is flagged, for the pilot distance and
+                    // (once it is close to a receiver) for a signal far too strong for where it
+                    // claims to be.
+                    let e = o.side.spoof.as_ref().expect("spoof evidence");
+                    assert!(e.score >= 0.5, "{e:?}");
+                    assert!(
+                        e.reasons.iter().any(|r| r.contains("from its pilot")),
+                        "{e:?}"
+                    );
+                    if e.reasons.iter().any(|r| r.contains("far too strong")) {
+                        too_loud += 1;
+                    }
+                    seen_spoofer += 1;
+                    continue;
+                }
+                // The honest drones carry no evidence.
+                assert_eq!(o.side.spoof, None, "{id}");
+                if id == "1581F5BKD2353005Q2" {
                     let Measurement::Position { position, .. } = o.measurement else {
                         panic!("a position")
                     };
@@ -1081,6 +1214,8 @@ mod remote_id_tests {
                 }
             }
         }
+        assert!(seen_spoofer > 100, "{seen_spoofer}");
+        assert!(too_loud * 2 > seen_spoofer, "{too_loud} of {seen_spoofer}");
         assert!(seen_chaser > 100, "{seen_chaser}");
     }
 }

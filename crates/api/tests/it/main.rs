@@ -97,6 +97,7 @@ async fn harness() -> Harness {
         web_root: None,
         shutdown: rx.clone(),
         failed: p.failed.clone(),
+        tasking: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -107,3 +107,37 @@ fn a_deleted_track_is_forgotten() {
     rig.step(&[deleted(tr)], 1.0);
     assert!(rig.assessor.classification(TrackId(4)).is_none());
 }
+
+#[test]
+fn a_remote_id_track_with_strong_spoof_evidence_says_so_and_weak_evidence_does_not() {
+    let reasons = |score: f64| {
+        let mut rig = Rig::new(post_only_site());
+        let mut last = Vec::new();
+        for i in 0..3 {
+            let mut tr = track(
+                1,
+                f64::from(i),
+                [0.0, 900.0, 50.0],
+                [0.0, -10.0, 0.0],
+                &Kind::remote_id("1581F4XR7A0021C3"),
+            );
+            tr.spoof = Some(picket_core::SpoofEvidence {
+                score,
+                reasons: vec!["claims to be 22 km from its pilot".into(), "second".into()],
+            });
+            last = rig.step(&[tr], f64::from(i)).0;
+        }
+        threat_for(&last, 1, POST)
+            .expect("assessed")
+            .reasons
+            .clone()
+    };
+    let strong = reasons(0.8);
+    assert!(
+        strong.contains(
+            &"Remote ID looks spoofed: claims to be 22 km from its pilot; second".to_owned()
+        ),
+        "{strong:?}"
+    );
+    assert!(!reasons(0.3).iter().any(|r| r.contains("spoofed")));
+}

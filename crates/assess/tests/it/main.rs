@@ -1,6 +1,7 @@
 //! Integration tests of picket-assess: one binary, one module per behaviour.
 
 mod acknowledge;
+mod awareness;
 mod border;
 mod circling;
 mod classes;
@@ -262,5 +263,6 @@ pub fn threat(track: u64, unit_id: &str, level: ThreatLevel, cpa_m: f64, tcpa_s:
         closest_approach_m: cpa_m,
         time_to_closest_approach_s: tcpa_s,
         reasons: vec!["dark drone (no Remote ID)".into()],
+        drone_like: false,
     }
 }

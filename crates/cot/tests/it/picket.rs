@@ -508,3 +508,28 @@ fn an_officers_chat_reply_to_picket_is_read_back() {
     );
     assert!(ChatLine::from_event(&ev).is_none());
 }
+
+#[test]
+fn an_acknowledgement_is_a_short_deliberate_reply_and_may_name_one_alert() {
+    use picket_core::AlertId;
+    use picket_cot::{parse_ack, AckRequest};
+    for t in ["ACK", " ack ", "Ack.", "acknowledged!", "ROGER", "wilco", "acked"] {
+        assert_eq!(parse_ack(t), Some(AckRequest::All), "{t:?}");
+    }
+    assert_eq!(parse_ack("ack A12"), Some(AckRequest::Alert(AlertId(12))));
+    assert_eq!(parse_ack("ACK 7"), Some(AckRequest::Alert(AlertId(7))));
+    for t in [
+        "",
+        "a",
+        "back",
+        "acknowledge the drone? no",
+        "ack it now",
+        "ack A",
+        "ack A1x",
+        "ack 99999999999999999999999",
+        "not ack",
+        &"ack ".repeat(40),
+    ] {
+        assert_eq!(parse_ack(t), None, "{t:?}");
+    }
+}

@@ -5,6 +5,7 @@ mod bearings;
 mod determinism;
 mod filter;
 mod hostile;
+mod identity;
 mod invariants;
 mod jpda;
 mod late;
@@ -12,6 +13,7 @@ mod lifecycle;
 mod manoeuvre;
 mod perf;
 mod radar;
+mod sensor_model;
 
 use picket_core::{
     Enu, GeoPoint, Identity, LocalFrame, Measurement, Observation, SensorId, Timestamp, Track,

@@ -1,5 +1,9 @@
 //! The SAPIENT fusion node adapter over a real socket, with the official sample frames.
 
+mod modes_feeds;
+
+mod remoteid_live;
+
 use picket_core::{GeoPoint, LocalFrame, SensorId};
 use picket_pipeline::{Feed, PipelineConfig, SensorInfo, SiteModel, Source};
 use picket_sapient::{decode_frame, Content};
@@ -58,6 +62,7 @@ async fn registers_answers_bad_frames_with_error_and_turns_detections_into_obser
     let adapter = picket_inputs::SapientServer {
         listen,
         node_id: "a8654cdf-4328-47de-81fa-c495589e30c1".into(),
+        tasking: None,
     };
     let config = PipelineConfig::new(
         site,
@@ -157,7 +162,8 @@ async fn asterix_datagrams_become_radar_observations_positioned_by_cat034() {
     }
     assert!(sent > 10);
     // Every CAT-048 report is either an input or rejected with its reason; the only reason here
-    // is reports that came before the radar's first CAT-034 gave its position.
+    // is reports of radars that never give their position in CAT-034. The capture holds every
+    // datagram twice (networks A and B): the second copy is dropped, not counted.
     let m = p.metrics.clone();
     let sensor_id = SensorId("radar-asterix".into());
     let counts = || {
@@ -166,16 +172,18 @@ async fn asterix_datagrams_become_radar_observations_positioned_by_cat034() {
         (s.lines, s.malformed)
     };
     tokio::time::timeout(Duration::from_secs(5), async {
-        while counts().0 < 128 {
+        while counts().0 < 64 {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     })
     .await
     .unwrap_or_else(|_| panic!("{:?}\n{}", counts(), m.render()));
+    // Let a late copy show, if one were counted.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let (lines, malformed) = counts();
-    assert_eq!(lines, 128, "one per CAT-048 report");
+    assert_eq!(lines, 64, "one per distinct CAT-048 report");
     assert!(
-        lines - malformed >= 80,
+        lines - malformed >= 40,
         "{lines} reports, {malformed} rejected"
     );
     assert_eq!(

@@ -9,14 +9,15 @@
 
 mod net;
 mod picture;
-mod tls;
 
 use picket_core::UnitId;
 use picket_cot::{CotProfile, ProfileError};
+use picket_inputs::{TakTlsClient, TlsError};
+/// The mutual-TLS files (shared with the TAK SA input).
+pub use picket_inputs::TlsFiles;
 use picket_pipeline::{OutputAdapter, OutputContext};
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Where a TAK output sends.
@@ -99,17 +100,6 @@ impl fmt::Display for TakTarget {
     }
 }
 
-/// The PEM files of a mutual-TLS connection.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TlsFiles {
-    /// The certificate authority (or authorities) the server's certificate must chain to.
-    pub ca: PathBuf,
-    /// Picket's client certificate chain.
-    pub cert: PathBuf,
-    /// Picket's private key (PKCS#8, PKCS#1 or SEC1, unencrypted).
-    pub key: PathBuf,
-}
-
 /// How a [`TakOutput`] is set up.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TakOutputConfig {
@@ -160,29 +150,9 @@ pub enum TakConfigError {
     /// Certificates given for a target that does not use them.
     #[error("ca, cert and key apply only to tls:// TAK outputs, not {0}")]
     TlsFilesUnused(String),
-    /// A certificate or key file could not be read.
-    #[error("cannot read the TLS {what} `{path}`: {source}")]
-    Read {
-        /// `ca`, `cert` or `key`.
-        what: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A file held no usable PEM object.
-    #[error("the TLS {what} `{path}` holds no {expected}")]
-    Pem {
-        /// `ca`, `cert` or `key`.
-        what: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// What was looked for.
-        expected: &'static str,
-    },
-    /// The TLS library refused the material.
-    #[error("TLS setup: {0}")]
-    Tls(String),
+    /// The certificates or key cannot be used.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     /// The update period or callsign is out of range.
     #[error(transparent)]
     Profile(#[from] ProfileError),
@@ -192,7 +162,7 @@ pub enum TakConfigError {
 #[derive(Clone)]
 pub struct TakOutput {
     config: TakOutputConfig,
-    tls: Option<tls::Client>,
+    tls: Option<TakTlsClient>,
 }
 
 impl fmt::Debug for TakOutput {
@@ -209,7 +179,7 @@ impl TakOutput {
     pub fn new(config: TakOutputConfig) -> Result<Self, TakConfigError> {
         profile("check", &config)?;
         let tls = match (&config.target, &config.tls) {
-            (TakTarget::Tls { host, .. }, Some(files)) => Some(tls::Client::load(files, host)?),
+            (TakTarget::Tls { host, .. }, Some(files)) => Some(TakTlsClient::load(files, host)?),
             (TakTarget::Tls { .. }, None) => return Err(TakConfigError::TlsFilesMissing),
             (other, Some(_)) => return Err(TakConfigError::TlsFilesUnused(other.to_string())),
             (_, None) => None,

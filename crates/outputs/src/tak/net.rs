@@ -2,15 +2,19 @@
 //! other holds the connection — connect, announce, negotiate, send, reconnect with backoff.
 
 use super::picture::{Batch, Kind, Outgoing, Picture};
-use super::{profile, tls, TakOutputConfig, TakTarget};
+use super::{profile, TakOutputConfig, TakTarget};
 use picket_core::{GeoPoint, Timestamp};
 use picket_cot::framing::encode_for_stream;
 use picket_cot::negotiation::is_negotiation_event;
 use picket_cot::picket::encode_presence;
 use picket_cot::xml::encode_xml;
-use picket_cot::{FriendlySa, Limits, Negotiation, NegotiationStep, StreamDecoder, WireFormat};
+use picket_cot::{
+    parse_ack, AckRequest, ChatLine, CotEvent, FriendlySa, Limits, Negotiation, NegotiationStep,
+    StreamDecoder, WireFormat,
+};
 use picket_pipeline::metrics::{Counter, Gauge};
-use picket_pipeline::{Metrics, OutputContext};
+use picket_inputs::TakTlsClient;
+use picket_pipeline::{Acknowledger, Metrics, OutputContext, UnitAck};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -88,6 +92,9 @@ struct Shared {
     label: String,
     /// Dropped one-shots already added to the counter.
     reported_dropped: Mutex<u64>,
+    /// Officers' acknowledgements heard on the server connection go here.
+    acknowledger: Acknowledger,
+    acks: Counter,
 }
 
 impl Shared {
@@ -148,12 +155,13 @@ fn wall_now() -> Timestamp {
 
 /// The output's life: take in events until the pipeline ends or shuts down, then give the
 /// connection a bounded time to deliver what waits.
-pub(crate) async fn run(config: TakOutputConfig, tls: Option<tls::Client>, ctx: OutputContext) {
+pub(crate) async fn run(config: TakOutputConfig, tls: Option<TakTlsClient>, ctx: OutputContext) {
     let OutputContext {
         mut events,
         site,
         metrics,
         mut shutdown,
+        acknowledger,
     } = ctx;
     let label = config.target.to_string();
     let profile = match profile(&site.name, &config) {
@@ -177,6 +185,12 @@ pub(crate) async fn run(config: TakOutputConfig, tls: Option<tls::Client>, ctx: 
         want_protobuf: config.want_protobuf,
         label: label.clone(),
         reported_dropped: Mutex::new(0),
+        acknowledger,
+        acks: metrics.counter(
+            "picket_tak_acknowledgements_total",
+            "Acknowledgements (GeoChat replies from units' devices) heard from the TAK server.",
+            &[("output", &label)],
+        ),
     });
     let mut sender = match config.target.clone() {
         TakTarget::Udp(addr) => tokio::spawn(mesh_loop(addr, shared.clone())),
@@ -230,7 +244,7 @@ async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, String> {
     }
 }
 
-async fn stream_loop(host: String, port: u16, tls: Option<tls::Client>, shared: Arc<Shared>) {
+async fn stream_loop(host: String, port: u16, tls: Option<TakTlsClient>, shared: Arc<Shared>) {
     let mut backoff = MIN_BACKOFF;
     let mut attempts: u64 = 0;
     loop {
@@ -245,7 +259,7 @@ async fn stream_loop(host: String, port: u16, tls: Option<tls::Client>, shared: 
                 let end = match &tls {
                     None => session(tcp, &shared).await,
                     Some(c) => {
-                        let hs = c.connector.connect(c.server_name.clone(), tcp);
+                        let hs = c.connect(tcp);
                         match tokio::time::timeout(CONNECT_TIMEOUT, hs).await {
                             Ok(Ok(s)) => session(s, &shared).await,
                             Ok(Err(e)) => End::Lost(format!("TLS handshake failed: {e}")),
@@ -404,6 +418,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(stream: S, shared: &Shared) 
                                 shared.picture().learn_device(cs, &sa.uid);
                             }
                         }
+                        heard_ack(&ev, shared);
                     }
                 }
             }
@@ -411,6 +426,59 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(stream: S, shared: &Shared) 
             _ = tokio::time::sleep(sleep) => {}
         }
     }
+}
+
+/// An officer's acknowledgement in Picket's chat (`ack`, `ack A12`, ...) from a unit's
+/// device, as relayed by the TAK server: acknowledges that unit's alerts through the
+/// pipeline (stored, announced, audited). Only the server connection is listened to: a
+/// server with client certificates vouches for who is connected, while on a mesh anyone can
+/// send under any uid.
+fn heard_ack(ev: &CotEvent, shared: &Shared) {
+    let Some(chat) = ChatLine::from_event(ev) else {
+        return;
+    };
+    let Some(req) = parse_ack(&chat.text) else {
+        return;
+    };
+    let found = {
+        let p = shared.picture();
+        if !chat.is_to(p.profile()) {
+            return;
+        }
+        p.unit_of_device(&chat.sender_uid)
+    };
+    let Some((unit_id, callsign)) = found else {
+        tracing::warn!(output = %shared.label, uid = %chat.sender_uid, "acknowledgement from a device of no unit ignored");
+        return;
+    };
+    let uid: String = chat.sender_uid.chars().take(64).collect();
+    let ack = UnitAck {
+        unit_id,
+        alert_id: match req {
+            AckRequest::All => None,
+            AckRequest::Alert(id) => Some(id),
+        },
+        by: format!("{callsign} (TAK {uid})"),
+        via: format!("TAK server {} chat from {uid}", shared.label),
+    };
+    shared.acks.inc();
+    let acknowledger = shared.acknowledger.clone();
+    let label = shared.label.clone();
+    // Off the connection's task: the pipeline's answer must not hold up sending.
+    tokio::spawn(async move {
+        match acknowledger.acknowledge_unit(ack.clone()).await {
+            Ok(done) if done.is_empty() => {
+                tracing::info!(output = %label, unit = %ack.unit_id, by = %ack.by, "acknowledgement from TAK: nothing left to acknowledge");
+            }
+            Ok(done) => {
+                let ids: Vec<String> = done.iter().map(|a| a.alert_id.to_string()).collect();
+                tracing::info!(output = %label, unit = %ack.unit_id, by = %ack.by, "alerts {} acknowledged from TAK", ids.join(", "));
+            }
+            Err(e) => {
+                tracing::warn!(output = %label, unit = %ack.unit_id, by = %ack.by, "acknowledgement from TAK refused: {e}");
+            }
+        }
+    });
 }
 
 /// Mesh: each event one XML datagram (every TAK device decodes XML; protobuf on a mesh needs

@@ -15,8 +15,8 @@ use picket_core::{
     AlertEvent, AlertId, AlertState, ThreatLevel, Timestamp, TrackId, TrackStatus, UnitId,
 };
 use picket_cot::picket::{
-    encode_alert_chat, encode_alert_marker, encode_operator, encode_track, encode_track_ended,
-    stale_out, track_cot_type,
+    encode_alert_chat, encode_alert_marker, encode_operator, encode_takeoff, encode_track,
+    encode_track_ended, stale_out, track_cot_type,
 };
 use picket_cot::{CotEvent, CotProfile, Recipient, TrackReport};
 use picket_pipeline::{Event, SiteModel, TrackView};
@@ -29,22 +29,25 @@ pub(crate) enum Kind {
     Track,
     /// A track's operator (pilot) point.
     Operator,
+    /// A track's take-off point.
+    TakeOff,
     /// An alert marker (`b-a-g`), first sent or re-sent.
     Alert,
     /// An alert cancel (`b-a-o-can`).
     Cancel,
     /// A GeoChat line.
     Chat,
-    /// The stale-out of an ended track or of its operator point.
+    /// The stale-out of an ended track or of its operator or take-off point.
     StaleOut,
     /// Picket's own presence.
     Presence,
 }
 
 impl Kind {
-    pub(crate) const ALL: [Kind; 7] = [
+    pub(crate) const ALL: [Kind; 8] = [
         Kind::Track,
         Kind::Operator,
+        Kind::TakeOff,
         Kind::Alert,
         Kind::Cancel,
         Kind::Chat,
@@ -55,6 +58,7 @@ impl Kind {
         match self {
             Kind::Track => "track",
             Kind::Operator => "operator",
+            Kind::TakeOff => "takeoff",
             Kind::Alert => "alert",
             Kind::Cancel => "cancel",
             Kind::Chat => "chat",
@@ -87,7 +91,8 @@ pub(crate) enum Oneshot {
     TrackEnded {
         view: Box<TrackView>,
         level: ThreatLevel,
-        operator: Option<Box<CotEvent>>,
+        /// The linked points last sent (operator, take-off), staled out with the track.
+        linked: Vec<CotEvent>,
     },
 }
 
@@ -114,6 +119,7 @@ struct TrackSlot {
     sent_type: Option<String>,
     last_sent: Option<Timestamp>,
     operator: Option<CotEvent>,
+    takeoff: Option<CotEvent>,
 }
 
 struct AlertSlot {
@@ -253,6 +259,26 @@ impl Picture {
         }
     }
 
+    /// The unit a device belongs to, by the uid the server relayed its message under: the
+    /// uid configured for the unit (`tak_uid`), or the uid whose SA, relayed by the server,
+    /// carried the unit's callsign. A callsign alone proves nothing (anyone can claim one).
+    pub(crate) fn unit_of_device(&self, uid: &str) -> Option<(UnitId, String)> {
+        let uid = uid.trim();
+        if uid.is_empty() {
+            return None;
+        }
+        self.units
+            .iter()
+            .filter_map(|(id, u)| Some((id, u, u.callsign.as_ref()?)))
+            // A configured uid is the only one of its unit: SA claiming the callsign from
+            // another device must not take the unit over.
+            .find(|(_, u, cs)| match &u.device_uid {
+                Some(d) => d == uid,
+                None => self.learned.get(cs.as_str()).map(String::as_str) == Some(uid),
+            })
+            .map(|(id, _, cs)| (id.clone(), cs.clone()))
+    }
+
     fn push_oneshot(&mut self, o: Oneshot) {
         if self.oneshots.len() >= self.max_oneshots {
             self.oneshots.pop_front();
@@ -287,7 +313,7 @@ impl Picture {
                     self.push_oneshot(Oneshot::TrackEnded {
                         view: Box::new(view),
                         level,
-                        operator: slot.operator.map(Box::new),
+                        linked: slot.operator.into_iter().chain(slot.takeoff).collect(),
                     });
                 }
             }
@@ -307,6 +333,7 @@ impl Picture {
                         sent_type: None,
                         last_sent: None,
                         operator: None,
+                        takeoff: None,
                     },
                 );
             }
@@ -496,6 +523,15 @@ impl Picture {
                     event: op,
                 });
             }
+            // Where it took off (Remote ID): its own point, linked, staling with the track.
+            if let Some(to) = &slot.view.track.take_off_position {
+                let ev = encode_takeoff(&self.profile, &report, to, now);
+                slot.takeoff = Some(ev.clone());
+                batch.out.push(Outgoing {
+                    kind: Kind::TakeOff,
+                    event: ev,
+                });
+            }
             slot.dirty = false;
             slot.sent_type = Some(cot_type);
             slot.last_sent = Some(now);
@@ -534,17 +570,17 @@ impl Picture {
             Oneshot::TrackEnded {
                 view,
                 level,
-                operator,
+                linked,
             } => {
                 let report = TrackReport::new(&view.track, view.class, view.dark, *level);
                 batch.out.push(Outgoing {
                     kind: Kind::StaleOut,
                     event: encode_track_ended(&self.profile, &report, now),
                 });
-                if let Some(op) = operator {
+                for ev in linked {
                     batch.out.push(Outgoing {
                         kind: Kind::StaleOut,
-                        event: stale_out(op, now),
+                        event: stale_out(ev, now),
                     });
                 }
             }
@@ -911,6 +947,61 @@ mod tests {
     }
 
     #[test]
+    fn a_take_off_point_is_its_own_linked_event_and_is_staled_out_with_the_track() {
+        let mut p = picture();
+        let mut v = view(4, TrackStatus::Confirmed, 0.0);
+        let home = GeoPoint::new(31.31, -109.96, 1395.0);
+        v.track.take_off_position = Some(home);
+        v.track.operator_position = Some(GeoPoint::new(31.32, -109.95, 1400.0));
+        p.apply(&tracks(vec![v.clone()]));
+        let b = p.take(t(0.0), 1000);
+        let ty = types(&b);
+        assert_eq!(
+            ty,
+            [
+                (Kind::Track, "picket-naco-T4".into(), "a-u-A-M-H-Q".into()),
+                (
+                    Kind::Operator,
+                    "picket-naco-T4-operator".into(),
+                    "a-u-G".into()
+                ),
+                (
+                    Kind::TakeOff,
+                    "picket-naco-T4-takeoff".into(),
+                    "b-m-p-s-m".into()
+                ),
+            ]
+        );
+        let takeoff = &b.out[2].event;
+        assert!((takeoff.point.lat_deg - 31.31).abs() < 1e-9);
+        let link = takeoff.detail_element("link").expect("linked");
+        assert_eq!(link.get("uid"), Some("picket-naco-T4"));
+        assert_eq!(link.get("relation"), Some("p-p"));
+        assert_eq!(takeoff.stale, b.out[0].event.stale, "stales with the track");
+        // The next update of the track carries it again (its stale moves with the track's).
+        v.track.position_enu.east_m = 30.0;
+        p.apply(&tracks(vec![v]));
+        let b = p.take(t(1.0), 1000);
+        assert_eq!(b.out.iter().filter(|o| o.kind == Kind::TakeOff).count(), 1);
+        p.apply(&tracks(vec![view(4, TrackStatus::Deleted, 5.0)]));
+        let b = p.take(t(2.0), 1000);
+        let uids: Vec<_> = b.out.iter().map(|o| o.event.uid.as_str()).collect();
+        assert_eq!(
+            uids,
+            [
+                "picket-naco-T4",
+                "picket-naco-T4-operator",
+                "picket-naco-T4-takeoff"
+            ]
+        );
+        assert!(b
+            .out
+            .iter()
+            .all(|o| o.kind == Kind::StaleOut && o.event.stale == o.event.time));
+        assert!(p.take(t(3.0), 1000).out.is_empty());
+    }
+
+    #[test]
     fn a_failed_write_gives_oneshots_back_in_order_and_a_reconnect_resends_the_picture() {
         let mut p = picture();
         p.apply(&tracks(vec![view(1, TrackStatus::Confirmed, 0.0)]));
@@ -979,6 +1070,32 @@ mod tests {
         p.finish();
         assert_eq!(p.take(t(0.1), 1000).out.len(), 1);
         assert!(p.is_idle());
+    }
+
+    #[test]
+    fn a_device_is_a_units_by_its_configured_or_learned_uid_never_by_callsign_alone() {
+        let p = CotProfile::new("naco", Duration::from_secs(1)).unwrap();
+        let mut pic = Picture::new(p, 1.0, &site(), &[("post-alpha".into(), "ANDROID-CFG".into())]);
+        assert_eq!(
+            pic.unit_of_device("ANDROID-CFG"),
+            Some(("post-alpha".into(), "ALPHA".into()))
+        );
+        assert_eq!(pic.unit_of_device("ANDROID-OTHER"), None);
+        pic.learn_device("ALPHA", "ANDROID-OTHER");
+        assert_eq!(
+            pic.unit_of_device("ANDROID-OTHER"),
+            None,
+            "SA claiming the callsign does not displace the configured uid"
+        );
+        let mut pic = picture();
+        pic.learn_device("ALPHA", "ANDROID-OTHER");
+        assert_eq!(
+            pic.unit_of_device("ANDROID-OTHER").map(|u| u.0),
+            Some("post-alpha".into()),
+            "without a configured uid, the one whose SA the server relayed"
+        );
+        assert_eq!(pic.unit_of_device(""), None);
+        assert_eq!(pic.unit_of_device("ANDROID-STRANGER"), None);
     }
 
     #[test]

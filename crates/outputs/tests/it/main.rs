@@ -3,6 +3,7 @@
 //! UDP, officers' positions coming back from TAK into a live pipeline, alert events POSTed
 //! to a local webhook receiver, and published through the Mosquitto MQTT broker.
 
+mod ack;
 mod mesh;
 mod moving_unit;
 mod mqtt;
@@ -10,6 +11,7 @@ mod negotiation;
 mod peers;
 mod reconnect;
 mod scenario;
+mod takeoff;
 mod throughput;
 mod tls;
 mod webhook;

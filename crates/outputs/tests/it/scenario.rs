@@ -88,6 +88,7 @@ async fn scenario_reaches_tak_clients_through_taky_with_stable_escalating_tracks
     let counted: u64 = [
         "track",
         "operator",
+        "takeoff",
         "alert",
         "cancel",
         "chat",

@@ -81,6 +81,7 @@ async fn tak_output_writes_thousands_of_events_per_second_and_alerts_within_mill
         site: site.clone(),
         metrics: metrics.clone(),
         shutdown,
+        acknowledger: picket_pipeline::Acknowledger::new(&mpsc::channel(1).0),
     });
     let (mut sock, _) = listener.accept().await.unwrap();
     // Bytes received, and when each alert's uid was first seen.

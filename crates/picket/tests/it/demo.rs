@@ -118,6 +118,16 @@ fn check_seed(seed: u64) {
         "the chaser was never alerted for Patrol 7\n{report}"
     );
 
+    // The spoofer, really flying to Post Bravo while its Remote ID says it is far away: the
+    // radar's track of it is alerted for the post.
+    let bravo = UnitId("post-bravo".into());
+    assert!(
+        raised
+            .iter()
+            .any(|a| a.unit_id == bravo && culprit(&s, a).is_some_and(|c| c.0 == "rid-spoofer")),
+        "the spoofer was never alerted for Post Bravo\n{report}"
+    );
+
     // The hobby drone, the birds and the helicopter: no alert event at all.
     let mut by_culprit: BTreeMap<&str, usize> = BTreeMap::new();
     for a in &alerts {
@@ -158,11 +168,35 @@ fn check_seed(seed: u64) {
         "pilot in Mexico"
     );
 
-    // Nothing else either: every alert is about one of the two hostile drones.
+    // The Remote ID spoofer claims to hover 25 km inside Mexico: its Remote ID track carries
+    // spoof evidence (pilot distance, signal too strong for the claimed distance).
+    let spoofer = tracks
+        .lines()
+        .rev()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|t| t["identity"]["remote_id"] == "1581F4XR7A0021C3")
+        .expect("a track identified by the spoofer's Remote ID serial");
+    assert!(
+        spoofer["spoof"]["score"].as_f64().unwrap_or(0.0) >= 0.5,
+        "{spoofer}"
+    );
+    assert!(
+        spoofer["spoof"]["reasons"]
+            .to_string()
+            .contains("from its pilot"),
+        "{spoofer}"
+    );
+    // The chaser's own broadcasts are honest.
+    assert!(chaser["spoof"].is_null(), "{chaser}");
+
+    // Nothing else either: every alert is about one of the hostile drones.
     for a in &raised {
         let c = culprit(&s, a).map(|c| c.0);
         assert!(
-            matches!(c, Some("dark-striker") | Some("rid-chaser")),
+            matches!(
+                c,
+                Some("dark-striker") | Some("rid-chaser") | Some("rid-spoofer")
+            ),
             "alert about {c:?} (clutter?): {a:?}\n{report}"
         );
     }

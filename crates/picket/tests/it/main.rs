@@ -1,6 +1,8 @@
 //! End-to-end tests of the `picket` binary.
 
 mod architecture;
+mod asterix;
+mod awareness;
 mod bench;
 mod decode;
 mod demo;

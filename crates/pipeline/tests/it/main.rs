@@ -485,3 +485,59 @@ async fn live_sites_append_to_their_outputs_and_playbacks_start_afresh() {
     assert_eq!(counts[1], counts[0], "a fresh start truncates");
     assert_eq!(counts[2], 2 * counts[0], "appending keeps what was there");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sensor_model_corrects_the_radars_reports_before_tracking() {
+    let s = scenario();
+    let radar = s.sensors.iter().find(|x| x.id.0 == "radar-1").unwrap();
+    let radar_enu = s.frame.to_enu(&radar.position.unwrap());
+    // A hovering target 2 km due east of the radar, reported by a radar whose north is 4°
+    // off: every report says azimuth 94°.
+    let t0 = Timestamp::parse_rfc3339("2026-11-26T12:00:00Z").unwrap();
+    let feed: Vec<PlaybackLine> = (0..20)
+        .map(|k| PlaybackLine {
+            sensor_id: radar.id.clone(),
+            line: format!(
+                "{{\"time\":\"{}\",\"range_m\":2000,\"azimuth_deg\":94,\"elevation_deg\":1.5}}",
+                t0.plus_secs_f64(f64::from(k)).to_rfc3339()
+            ),
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut bearings = Vec::new();
+    for bias_deg in [0.0, 4.0] {
+        let mut c = PipelineConfig::new(
+            site(&s),
+            Feed::Playback {
+                lines: feed.clone(),
+                pace: Pace::Max,
+            },
+        );
+        if bias_deg != 0.0 {
+            c.sensor_models = vec![(
+                radar.id.clone(),
+                picket_fusion::SensorModel {
+                    bias_azimuth_deg: bias_deg,
+                    ..Default::default()
+                },
+            )];
+        }
+        let t = dir.path().join(format!("tracks-{bias_deg}.jsonl"));
+        c.outputs = vec![OutputSink::TracksJsonl(t.clone())];
+        run_to_end(c, Box::new(SqliteStore::open_in_memory().unwrap())).await;
+        let last = std::fs::read_to_string(&t)
+            .unwrap()
+            .lines()
+            .last()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .expect("the target is tracked");
+        let e = &last["position_enu"];
+        let (de, dn) = (
+            e["east_m"].as_f64().unwrap() - radar_enu.east_m,
+            e["north_m"].as_f64().unwrap() - radar_enu.north_m,
+        );
+        bearings.push(de.atan2(dn).to_degrees());
+    }
+    assert!((bearings[0] - 94.0).abs() < 0.2, "{bearings:?}");
+    assert!((bearings[1] - 90.0).abs() < 0.2, "{bearings:?}");
+}

@@ -1,6 +1,7 @@
 //! picket-remoteid: real captures first, then reference vectors, round trips, sentinels,
 //! robustness and the mapping to observations.
 
+mod assembly;
 mod captures;
 mod observe;
 mod proprietary;

@@ -42,11 +42,23 @@ fn the_referee_sensor_registers_reports_its_position_and_its_detections_become_o
     let mut events = s.on_bytes(a, now());
     events.extend(s.on_bytes(b, now()));
     let acks = replies(&events);
-    assert_eq!(acks.len(), 1, "only the registration is answered: {acks:?}");
+    assert_eq!(
+        acks.len(),
+        2,
+        "only the registration and the alert are answered: {acks:?}"
+    );
     let Some(Content::RegistrationAck(ack)) = &acks[0].content else {
         panic!("not an ack")
     };
     assert_eq!(ack.acceptance, Some(true));
+    let Some(Content::AlertAck(alert_ack)) = &acks[1].content else {
+        panic!("the alert is not acknowledged: {acks:?}")
+    };
+    assert_eq!(
+        alert_ack.alert_ack_status,
+        Some(picket_sapient::proto::alert_ack::AlertAckStatus::Accepted as i32)
+    );
+    assert!(alert_ack.alert_id.is_some());
     assert!(matches!(events[1], Event::Registered(_)));
     assert!(matches!(
         events[2],

@@ -1,0 +1,196 @@
+//! ADS-B / Mode S receiver feeds of every format, over TCP (reconnecting) or from a file:
+//! Beast binary (port 30005), AVR text (port 30002: `*HEX;`, `@TTTTTTTTTTTTHEX;`) and SBS-1
+//! BaseStation CSV (port 30003).
+//!
+//! AVR frames go through the same Mode S decoder and CPR state as Beast frames. SBS lines are
+//! already decoded by the receiver: positions come as latitude/longitude (no CPR), callsign and
+//! velocity on lines of their own ([`picket_modes::SbsTracker`] joins them). Every
+//! observation is stamped with its reception time: AVR `@` ticks are a free-running receiver
+//! clock, and SBS date/time fields are the receiver's local time without a zone.
+//!
+//! Hostile input: lines are bounded (a longer one is counted as malformed and skipped to its
+//! newline), a garbage line is counted and the next line parses again.
+
+use crate::beast::{decoder_at, observe_mode_s};
+use crate::stream::{self, Line, Lines, StreamDecoder, StreamSource};
+use picket_core::{Input, Timestamp};
+use picket_modes::framing::{avr, sbs};
+use picket_modes::{Decoder, SbsTracker, TrackerConfig};
+use picket_pipeline::{AdapterContext, InputSink, LiveAdapter};
+
+/// Longest AVR line accepted, bytes: receivers send one record (≤ 42 bytes) a line, but
+/// several records on one line are valid AVR too.
+pub const MAX_AVR_LINE_BYTES: usize = 4096;
+
+/// The wire format of a Mode S receiver feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModesFormat {
+    /// Beast binary.
+    Beast,
+    /// AVR text.
+    Avr,
+    /// SBS-1 / BaseStation CSV.
+    Sbs,
+}
+
+/// A Mode S receiver feed: `format` bytes from `source`.
+#[derive(Debug, Clone)]
+pub struct ModesFeed {
+    /// How the receiver encodes it.
+    pub format: ModesFormat,
+    /// Where it comes from.
+    pub source: StreamSource,
+}
+
+impl LiveAdapter for ModesFeed {
+    fn spawn(&self, ctx: AdapterContext) -> tokio::task::JoinHandle<()> {
+        let (format, source) = (self.format, self.source.clone());
+        tokio::spawn(async move {
+            match format {
+                ModesFormat::Beast => crate::beast::run(source, ctx).await,
+                ModesFormat::Avr => {
+                    let d = AvrStream {
+                        decoder: decoder_at(ctx.position),
+                        lines: Lines::new(MAX_AVR_LINE_BYTES),
+                    };
+                    stream::run(source, "AVR", ctx, d).await
+                }
+                ModesFormat::Sbs => {
+                    let d = SbsStream {
+                        tracker: SbsTracker::new(&TrackerConfig::default()),
+                        lines: Lines::new(sbs::MAX_LINE_BYTES),
+                    };
+                    stream::run(source, "SBS", ctx, d).await
+                }
+            }
+        })
+    }
+}
+
+/// AVR text: records per line, each a Mode S frame for the shared decoder.
+struct AvrStream {
+    decoder: Decoder,
+    lines: Lines,
+}
+
+fn avr_line(
+    decoder: &mut Decoder,
+    line: Line<'_>,
+    received: Timestamp,
+    sink: &InputSink,
+    out: &mut Vec<Input>,
+) {
+    let text = match line {
+        Line::Text(t) => t,
+        Line::TooLong => {
+            sink.reject(
+                "avr framing",
+                &format!("line longer than {MAX_AVR_LINE_BYTES} bytes"),
+            );
+            return;
+        }
+        Line::Cut => {
+            sink.reject("avr framing", "line cut off by a dropped connection");
+            return;
+        }
+    };
+    for record in avr::frames(text) {
+        let frame = match record {
+            Ok(f) => f,
+            Err(e) => {
+                sink.reject("avr framing", &e.to_string());
+                continue;
+            }
+        };
+        // Mode A/C replies (2 bytes) carry no address: nothing to observe.
+        if frame.data().len() < 7 {
+            continue;
+        }
+        match observe_mode_s(decoder, sink.sensor_id(), frame.data(), received) {
+            Some(Ok(i)) => out.push(i),
+            Some(Err(e)) => sink.reject("mode s", &e),
+            None => {}
+        }
+    }
+}
+
+impl StreamDecoder for AvrStream {
+    fn start(&mut self) {
+        self.lines.reset();
+    }
+    fn push(&mut self, bytes: &[u8], received: Timestamp, sink: &InputSink, out: &mut Vec<Input>) {
+        let decoder = &mut self.decoder;
+        self.lines
+            .push(bytes, |l| avr_line(decoder, l, received, sink, out));
+    }
+    fn finish(&mut self, clean: bool, received: Timestamp, sink: &InputSink, out: &mut Vec<Input>) {
+        let decoder = &mut self.decoder;
+        self.lines
+            .finish(clean, |l| avr_line(decoder, l, received, sink, out));
+    }
+}
+
+/// SBS-1 lines: receiver-decoded positions joined with callsign and velocity lines.
+struct SbsStream {
+    tracker: SbsTracker,
+    lines: Lines,
+}
+
+/// BaseStation record types other than `MSG`: valid, but nothing to observe.
+const SBS_OTHER_RECORDS: [&str; 5] = ["STA", "AIR", "ID", "SEL", "CLK"];
+
+fn sbs_line(
+    tracker: &mut SbsTracker,
+    line: Line<'_>,
+    received: Timestamp,
+    sink: &InputSink,
+    out: &mut Vec<Input>,
+) {
+    let text = match line {
+        Line::Text(t) => t,
+        Line::TooLong => {
+            sink.reject(
+                "sbs",
+                &format!("line longer than {} bytes", sbs::MAX_LINE_BYTES),
+            );
+            return;
+        }
+        Line::Cut => {
+            sink.reject("sbs", "line cut off by a dropped connection");
+            return;
+        }
+    };
+    if text.trim_ascii().is_empty() {
+        return;
+    }
+    let m = match sbs::parse_line(text) {
+        Ok(m) => m,
+        Err(sbs::SbsError::NotMsg(kind)) if SBS_OTHER_RECORDS.contains(&kind.as_str()) => return,
+        Err(e) => {
+            sink.reject("sbs", &e.to_string());
+            return;
+        }
+    };
+    let Some(fix) = tracker.update(&m, received.as_secs_f64()) else {
+        return;
+    };
+    if let Some(o) = picket_modes::to_observation(sink.sensor_id(), received, &fix) {
+        out.push(Input::Observation(o));
+    }
+}
+
+impl StreamDecoder for SbsStream {
+    fn start(&mut self) {
+        self.lines.reset();
+    }
+    fn push(&mut self, bytes: &[u8], received: Timestamp, sink: &InputSink, out: &mut Vec<Input>) {
+        let tracker = &mut self.tracker;
+        self.lines
+            .push(bytes, |l| sbs_line(tracker, l, received, sink, out));
+    }
+    fn finish(&mut self, clean: bool, received: Timestamp, sink: &InputSink, out: &mut Vec<Input>) {
+        let tracker = &mut self.tracker;
+        self.lines
+            .finish(clean, |l| sbs_line(tracker, l, received, sink, out));
+    }
+}

@@ -1,0 +1,623 @@
+//! Remote ID from field receivers over a real UDP socket and the real Mosquitto broker on
+//! 127.0.0.1:1883, fed with the real captures in `shared/data/remoteid/`: the live input must
+//! give exactly the observations an offline decode of the same capture gives.
+
+use picket_core::{Identity, Input, Measurement, Observation, SensorId, Timestamp};
+use picket_pipeline::{Event, Feed, Pipeline, PipelineConfig, SensorInfo, SiteModel, Source};
+use picket_remoteid::{decode_capture, Assembler, DecodeRecord, ObservationContext};
+use picket_store::{SqliteStore, Store, StoreError};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+
+fn capture(name: &str) -> Vec<u8> {
+    let base = std::env::var_os("PICKET_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    let p = base.join("remoteid").join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("shared test data missing: {}: {e}", p.display()))
+}
+
+/// A store that also keeps every input it is given, for the test to look at.
+struct Tap {
+    inner: SqliteStore,
+    seen: Arc<Mutex<Vec<Input>>>,
+}
+
+impl Store for Tap {
+    fn append_inputs(&mut self, inputs: &[Input]) -> Result<(), StoreError> {
+        self.seen.lock().unwrap().extend_from_slice(inputs);
+        self.inner.append_inputs(inputs)
+    }
+    fn append_tracks(&mut self, tracks: &[picket_core::Track]) -> Result<(), StoreError> {
+        self.inner.append_tracks(tracks)
+    }
+    fn append_alert_event(&mut self, e: &picket_core::AlertEvent) -> Result<(), StoreError> {
+        self.inner.append_alert_event(e)
+    }
+    fn alert_events(&self) -> Result<Vec<picket_core::AlertEvent>, StoreError> {
+        self.inner.alert_events()
+    }
+    fn current_alerts(&self) -> Result<Vec<picket_core::AlertEvent>, StoreError> {
+        self.inner.current_alerts()
+    }
+    fn counts(&self) -> Result<picket_store::StoreCounts, StoreError> {
+        self.inner.counts()
+    }
+    fn user_count(&self) -> Result<u64, StoreError> {
+        self.inner.user_count()
+    }
+    fn issue_token(
+        &mut self,
+        user: &str,
+        role: picket_core::Role,
+        sectors: &[String],
+    ) -> Result<String, StoreError> {
+        self.inner.issue_token(user, role, sectors)
+    }
+    fn authenticate(&self, token: &str) -> Result<Option<picket_core::Principal>, StoreError> {
+        self.inner.authenticate(token)
+    }
+    fn revoke_tokens(&mut self, user: &str) -> Result<u64, StoreError> {
+        self.inner.revoke_tokens(user)
+    }
+    fn audit(&mut self, t: Timestamp, who: &str, a: &str, d: &str) -> Result<(), StoreError> {
+        self.inner.audit(t, who, a, d)
+    }
+    fn audit_log(&self) -> Result<Vec<picket_store::AuditEntry>, StoreError> {
+        self.inner.audit_log()
+    }
+}
+
+/// What is compared: who (claimed identity) and where (1e-7° and 0.1 m), plus the operator.
+type Key = (Option<String>, i64, i64, i64, Option<(i64, i64)>);
+
+fn key(o: &Observation) -> Key {
+    let Measurement::Position { position: p, .. } = &o.measurement else {
+        panic!("Remote ID observations are positions: {o:?}")
+    };
+    let id = o.identity.as_ref().map(|i| match i {
+        Identity::RemoteId(s) => s.clone(),
+        other => panic!("{other:?}"),
+    });
+    let q = |x: f64, s: f64| (x * s).round() as i64;
+    (
+        id,
+        q(p.lat_deg, 1e7),
+        q(p.lon_deg, 1e7),
+        q(p.alt_hae_m, 10.0),
+        o.side
+            .operator_position
+            .map(|op| (q(op.lat_deg, 1e7), q(op.lon_deg, 1e7))),
+    )
+}
+
+fn sorted(obs: impl IntoIterator<Item = Observation>) -> Vec<Key> {
+    let mut k: Vec<Key> = obs.into_iter().map(|o| key(&o)).collect();
+    k.sort();
+    k
+}
+
+/// The offline decode: the capture's records, frame by frame (as a receiver hears them), through
+/// one assembler. Also how many records were quarantined.
+fn offline(bytes: &[u8], sensor: &str) -> (Vec<Key>, usize) {
+    let records = decode_capture(bytes).expect("a readable capture");
+    let quarantined = records.iter().filter(|r| r.quarantine.is_some()).count();
+    let mut a = Assembler::new(ObservationContext::new(SensorId(sensor.into())));
+    let mut out = Vec::new();
+    for frame in records.chunk_by(|x, y| x.frame == y.frame) {
+        a.push(frame, &mut out);
+    }
+    (sorted(out), quarantined)
+}
+
+fn site(sensors: &[(&str, f64)]) -> SiteModel {
+    SiteModel {
+        name: "test".into(),
+        frame: picket_core::LocalFrame::new(picket_core::GeoPoint::new(45.5, 8.7, 400.0)),
+        units: vec![],
+        zones: vec![],
+        sensors: sensors
+            .iter()
+            .map(|(id, silence_timeout_s)| SensorInfo {
+                id: SensorId((*id).into()),
+                kind: "remote_id".into(),
+                position: None,
+                silence_timeout_s: *silence_timeout_s,
+            })
+            .collect(),
+    }
+}
+
+fn start(
+    site: SiteModel,
+    sources: Vec<(SensorId, Source)>,
+) -> (Pipeline, watch::Sender<bool>, Arc<Mutex<Vec<Input>>>) {
+    let mut config = PipelineConfig::new(site, Feed::Live(sources));
+    // Captures replayed in a second look like objects jumping about: keep tentative tracks
+    // short-lived so fusion keeps up in a debug build.
+    config.tracker.max_coast_tentative_s = 0.5;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let store = Tap {
+        inner: SqliteStore::open_in_memory().unwrap(),
+        seen: seen.clone(),
+    };
+    let (tx, rx) = watch::channel(false);
+    let p = picket_pipeline::start(config, Box::new(store), rx).unwrap();
+    (p, tx, seen)
+}
+
+fn observations_of(seen: &Mutex<Vec<Input>>, sensor: &str) -> Vec<Observation> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .filter_map(|i| match i {
+            Input::Observation(o) if o.sensor_id.0 == sensor => Some(o.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+    tokio::time::timeout(Duration::from_secs(secs), async {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+}
+
+fn free_udp() -> std::net::SocketAddr {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// `picket decode` lines of a capture, one payload per frame.
+fn decoded_payloads(bytes: &[u8]) -> Vec<String> {
+    let records: Vec<DecodeRecord> = decode_capture(bytes).unwrap();
+    records
+        .chunk_by(|x, y| x.frame == y.frame)
+        .map(|f| {
+            f.iter()
+                .map(|r| serde_json::to_string(r).unwrap())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect()
+}
+
+fn malformed(p: &Pipeline, sensor: &str, reason: &str) -> u64 {
+    p.metrics
+        .counter_value(
+            "picket_input_malformed_total",
+            &[("sensor", sensor), ("reason", reason)],
+        )
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn udp_frames_and_decoded_records_give_the_offline_observations_of_real_captures() {
+    let dji = capture("dji_air3.pcapng");
+    let parrot = capture("parrot_anafi4_real.pcapng");
+    let bt5 = capture("odid_bt5_lr_sample.pcapng");
+    let bcn = capture("odid_wifi_bcn_sample.pcap");
+    // sensor, capture, how it is sent
+    let plan: [(&str, &[u8], &str); 5] = [
+        ("rid-dji", &dji, "radiotap"),
+        ("rid-parrot", &parrot, "radiotap"),
+        ("rid-bt5", &bt5, "json-frame"),
+        ("rid-dji-decoded", &dji, "decoded"),
+        ("rid-bcn-decoded", &bcn, "decoded"),
+    ];
+    let addrs: Vec<_> = plan.iter().map(|_| free_udp()).collect();
+    let (p, tx, seen) = start(
+        site(&plan.iter().map(|(s, ..)| (*s, 60.0)).collect::<Vec<_>>()),
+        plan.iter()
+            .zip(&addrs)
+            .map(|((s, ..), a)| {
+                (
+                    SensorId((*s).into()),
+                    Source::Adapter(Arc::new(picket_inputs::RemoteIdUdp { listen: *a })),
+                )
+            })
+            .collect(),
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let client = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut expected = BTreeMap::new();
+    for ((sensor, bytes, how), addr) in plan.iter().zip(&addrs) {
+        let payloads: Vec<Vec<u8>> = match *how {
+            "decoded" => decoded_payloads(bytes)
+                .into_iter()
+                .map(String::into_bytes)
+                .collect(),
+            _ => picket_pcap::packets(bytes)
+                .unwrap()
+                .map(|p| {
+                    let p = p.unwrap();
+                    if *how == "radiotap" {
+                        assert_eq!(p.link_type, picket_pcap::LinkType::RADIOTAP);
+                        p.data.to_vec()
+                    } else {
+                        format!(
+                            "{{\"link_type\":{},\"frame_hex\":\"{}\"}}",
+                            p.link_type.0,
+                            hex(p.data)
+                        )
+                        .into_bytes()
+                    }
+                })
+                .collect(),
+        };
+        for (i, d) in payloads.iter().enumerate() {
+            client.send_to(d, addr).await.unwrap();
+            if *sensor == "rid-dji" && i == 3 {
+                // Garbage in the middle of a feed is counted and does not stop it.
+                client.send_to(b"\x01garbage", addr).await.unwrap();
+                client.send_to(b"{\"mac\": nope}", addr).await.unwrap();
+            }
+            if i % 20 == 19 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
+        expected.insert(*sensor, offline(bytes, sensor));
+    }
+    for (sensor, (want, _)) in &expected {
+        wait_for(
+            &format!("{sensor}'s {} observations", want.len()),
+            30,
+            || observations_of(&seen, sensor).len() >= want.len(),
+        )
+        .await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for (sensor, (want, quarantined)) in &expected {
+        let got = sorted(observations_of(&seen, sensor));
+        assert_eq!(got.len(), want.len(), "{sensor}: observation count");
+        assert!(
+            got == *want,
+            "{sensor}: observations differ from the offline decode"
+        );
+        if !sensor.ends_with("decoded") {
+            assert_eq!(
+                malformed(&p, sensor, "quarantined"),
+                *quarantined as u64,
+                "{sensor}: quarantined frames"
+            );
+        }
+    }
+    // What the captures are known to hold (shared/data/remoteid/README.md).
+    let dji_obs = &expected["rid-dji"].0;
+    assert_eq!(dji_obs.len(), 9);
+    assert!(dji_obs
+        .iter()
+        .all(|k| k.0.as_deref() == Some("1581F6N8A23B2ML3Y3KR")
+            && (k.1, k.2) == (336_652_717, -821_918_334)
+            && k.4.is_some()));
+    // The operator walks (live GNSS); the README's System message is one of them.
+    assert!(dji_obs
+        .iter()
+        .any(|k| k.4 == Some((336_632_364, -821_916_647))));
+    assert_eq!(expected["rid-dji-decoded"].0, *dji_obs);
+    let parrot_obs = &expected["rid-parrot"].0;
+    assert!(parrot_obs.len() >= 1140, "{}", parrot_obs.len());
+    assert!(
+        parrot_obs
+            .iter()
+            .filter(|k| k.0.as_deref() == Some("1588E040445AC004418"))
+            .count()
+            >= 385
+    );
+    let bcn_obs = &expected["rid-bcn-decoded"].0;
+    assert_eq!(bcn_obs.len(), 21);
+    assert!(bcn_obs
+        .iter()
+        .all(|k| k.0.as_deref() == Some("MFG1A0123456789")));
+    // No GNSS fix in the Bluetooth 5 sample: nothing to place, and its 30 CRC-failed frames
+    // are quarantined, never observations.
+    assert_eq!(expected["rid-bt5"], (vec![], 30));
+    assert_eq!(malformed(&p, "rid-dji", "unknown payload"), 1);
+    assert_eq!(malformed(&p, "rid-dji", "json"), 1);
+    tx.send(true).unwrap();
+    drop(p);
+}
+
+type Events = tokio::sync::broadcast::Receiver<Arc<Event>>;
+
+/// The next up/down event of `sensor`, with its reason.
+async fn next_sensor_event(events: &mut Events, sensor: &str) -> (bool, String) {
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("a sensor event within 10 s")
+            .unwrap();
+        if let Event::Sensor {
+            sensor_id,
+            up,
+            reason,
+        } = &*e
+        {
+            if sensor_id.0 == sensor {
+                return (*up, reason.clone());
+            }
+        }
+    }
+}
+
+/// Waits for the sensor's next "subscribed to …" event.
+async fn subscribed(events: &mut Events, sensor: &str) {
+    loop {
+        let (up, reason) = next_sensor_event(events, sensor).await;
+        if up && reason.starts_with("subscribed") {
+            return;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_receiver_goes_down_and_comes_back_up() {
+    let addr = free_udp();
+    let sensor = "rid-quiet";
+    let (p, tx, seen) = start(
+        site(&[(sensor, 1.0)]),
+        vec![(
+            SensorId(sensor.into()),
+            Source::Adapter(Arc::new(picket_inputs::RemoteIdUdp { listen: addr })),
+        )],
+    );
+    let mut events = p.events.subscribe();
+    let client = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let line = decoded_payloads(&capture("dji_air3.pcapng")).remove(0);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    client.send_to(line.as_bytes(), addr).await.unwrap();
+    wait_for("the first observation", 5, || {
+        observations_of(&seen, sensor).len() == 1
+    })
+    .await;
+    let up = |p: &Pipeline| p.state.read().unwrap().sensors[&SensorId(sensor.into())].up;
+    let (is_up, reason) = next_sensor_event(&mut events, sensor).await;
+    assert!(!is_up, "silence makes it down: {reason}");
+    assert!(reason.contains("no data"), "{reason}");
+    assert!(!up(&p));
+    client.send_to(line.as_bytes(), addr).await.unwrap();
+    let (is_up, reason) = next_sensor_event(&mut events, sensor).await;
+    assert!(is_up, "data makes it up again: {reason}");
+    assert!(up(&p));
+    tx.send(true).unwrap();
+    drop(p);
+}
+
+/// Forwards TCP connections on `listen` to Mosquitto; `cut` drops every open connection.
+async fn proxy(listen: std::net::SocketAddr, cut: watch::Receiver<u32>) {
+    let server = tokio::net::TcpListener::bind(listen).await.unwrap();
+    loop {
+        let (mut inbound, _) = server.accept().await.unwrap();
+        let mut cut = cut.clone();
+        cut.mark_unchanged();
+        tokio::spawn(async move {
+            let mut outbound = tokio::net::TcpStream::connect("127.0.0.1:1883")
+                .await
+                .unwrap();
+            tokio::select! {
+                _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                _ = cut.changed() => {}
+            }
+        });
+    }
+}
+
+async fn publisher(topic_root: &str) -> rumqttc::AsyncClient {
+    let mut opts = rumqttc::MqttOptions::new(format!("{topic_root}-pub"), "127.0.0.1", 1883);
+    opts.set_keep_alive(Duration::from_secs(30));
+    let (client, mut eventloop) = rumqttc::AsyncClient::new(opts, 64);
+    tokio::spawn(async move {
+        while eventloop.poll().await.is_ok() {}
+        panic!("the test publisher lost Mosquitto");
+    });
+    client
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqtt_input_waits_for_the_broker_resubscribes_after_a_cut_and_counts_garbage() {
+    std::net::TcpStream::connect("127.0.0.1:1883").unwrap_or_else(|e| {
+        panic!("Mosquitto must listen on 127.0.0.1:1883 (.ci/run starts it): {e}")
+    });
+    // The input starts while nothing listens on its broker address (connection refused):
+    // it must keep trying, and subscribe once the "broker" (a proxy to Mosquitto) is there.
+    let listen = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let root = format!(
+        "picket-it-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_micros()
+    );
+    let subscription =
+        picket_inputs::MqttSubscription::parse_url(&format!("mqtt://{listen}/{root}/+/rid"))
+            .unwrap();
+    let sensor = "rid-mqtt";
+    let (p, tx, seen) = start(
+        site(&[(sensor, 60.0)]),
+        vec![(
+            SensorId(sensor.into()),
+            Source::Adapter(Arc::new(picket_inputs::RemoteIdMqtt {
+                subscription,
+                client_id: Some(format!("{root}-sub")),
+            })),
+        )],
+    );
+    let mut events = p.events.subscribe();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let (cut_tx, cut_rx) = watch::channel(0u32);
+    tokio::spawn(proxy(listen, cut_rx));
+    subscribed(&mut events, sensor).await;
+
+    let dji = capture("dji_air3.pcapng");
+    let frames: Vec<Vec<u8>> = picket_pcap::packets(&dji)
+        .unwrap()
+        .map(|p| p.unwrap().data.to_vec())
+        .collect();
+    let decoded = decoded_payloads(&dji);
+    let (want, _) = offline(&dji, sensor);
+    let client = publisher(&root).await;
+    let topic = format!("{root}/north/rid");
+    use rumqttc::QoS::AtLeastOnce;
+    // Radiotap frames, then garbage, then a decoded record per DJI broadcast.
+    for f in &frames {
+        client
+            .publish(&topic, AtLeastOnce, false, f.clone())
+            .await
+            .unwrap();
+    }
+    client
+        .publish(&topic, AtLeastOnce, false, b"\xffnot remote id".to_vec())
+        .await
+        .unwrap();
+    client
+        .publish(
+            &topic,
+            AtLeastOnce,
+            false,
+            b"{\"message\":{\"message_type\":\"location\",\"lat\":95,\"lon\":1}}".to_vec(),
+        )
+        .await
+        .unwrap();
+    wait_for("the radiotap frames' observations", 10, || {
+        observations_of(&seen, sensor).len() >= want.len()
+    })
+    .await;
+    assert_eq!(sorted(observations_of(&seen, sensor)), want);
+    wait_for("the garbage counted", 5, || {
+        malformed(&p, sensor, "unknown payload") == 1 && malformed(&p, sensor, "record") == 1
+    })
+    .await;
+
+    // The broker connection is cut: the input reconnects and subscribes again (clean session),
+    // and what is published afterwards arrives.
+    cut_tx.send(1).unwrap();
+    subscribed(&mut events, sensor).await;
+    for d in &decoded {
+        client
+            .publish(&topic, AtLeastOnce, false, d.clone().into_bytes())
+            .await
+            .unwrap();
+    }
+    wait_for("the decoded records' observations", 10, || {
+        observations_of(&seen, sensor).len() >= 2 * want.len()
+    })
+    .await;
+    let all = sorted(observations_of(&seen, sensor));
+    let mut twice: Vec<Key> = want.iter().chain(&want).cloned().collect();
+    twice.sort();
+    assert_eq!(all, twice);
+    tx.send(true).unwrap();
+    drop(p);
+}
+
+/// Every JSON example of `docs/remoteid-input.md` is accepted and gives the DJI Air 3's
+/// position, and uses only keys the JSON Schema declares.
+#[test]
+fn the_documented_examples_decode_and_follow_the_schema() {
+    let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs");
+    let text = std::fs::read_to_string(docs.join("remoteid-input.md")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(docs.join("schemas/remoteid-input.schema.json")).unwrap(),
+    )
+    .expect("the schema is JSON");
+    let declared = schema["properties"].as_object().unwrap();
+    let mut lines = Vec::new();
+    let mut in_json = false;
+    for l in text.lines() {
+        match (in_json, l.trim()) {
+            (false, "```json") => in_json = true,
+            (true, "```") => in_json = false,
+            (true, l) if !l.is_empty() => lines.push(l.to_owned()),
+            _ => {}
+        }
+    }
+    assert_eq!(lines.len(), 5, "JSON example lines");
+    let rx = Timestamp::parse_rfc3339("2024-10-07T13:22:55Z").unwrap();
+    for line in &lines {
+        let v: serde_json::Value = serde_json::from_str(line).expect("valid JSON");
+        for k in v.as_object().unwrap().keys() {
+            assert!(declared.contains_key(k), "`{k}` is not in the schema");
+        }
+        let mut d = picket_inputs::RemoteIdLiveDecoder::new(SensorId("doc".into()));
+        let (mut obs, mut rejects) = (Vec::new(), Vec::new());
+        d.decode(rx, line.as_bytes(), &mut obs, &mut rejects);
+        assert!(rejects.is_empty(), "{line}: {rejects:?}");
+        assert_eq!(obs.len(), 1, "{line}");
+        let k = key(&obs[0]);
+        assert_eq!((k.1, k.2), (336_652_717, -821_918_334), "{line}");
+        // The record's own time is plausible here, so it is used.
+        assert!(obs[0].time.seconds_since(rx).abs() < 10.0);
+    }
+}
+
+/// Mutated real payloads (radiotap frames, a pcapng capture, `picket decode` lines, raw-frame
+/// records) never panic the decoder; plenty are still used, plenty counted.
+#[test]
+fn mutated_real_payloads_never_panic() {
+    let dji = capture("dji_air3.pcapng");
+    let bt5 = capture("odid_bt5_lr_sample.pcapng");
+    let mut seeds: Vec<Vec<u8>> = picket_pcap::packets(&dji)
+        .unwrap()
+        .map(|p| p.unwrap().data.to_vec())
+        .collect();
+    seeds.push(dji.clone());
+    seeds.extend(decoded_payloads(&dji).into_iter().map(String::into_bytes));
+    seeds.extend(picket_pcap::packets(&bt5).unwrap().take(20).map(|p| {
+        let p = p.unwrap();
+        format!(
+            "{{\"link_type\":272,\"rssi_dbm\":-50,\"frame_hex\":\"{}\"}}",
+            hex(p.data)
+        )
+        .into_bytes()
+    }));
+    let mut d = picket_inputs::RemoteIdLiveDecoder::new(SensorId("mut".into()));
+    let rx = Timestamp::parse_rfc3339("2024-10-07T13:22:55Z").unwrap();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rand = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut used, mut rejected) = (0u64, 0u64);
+    for i in 0..20_000 {
+        let mut p = seeds[i % seeds.len()].clone();
+        for _ in 0..=(rand() % 4) {
+            if p.is_empty() {
+                break;
+            }
+            let at = (rand() as usize) % p.len();
+            match rand() % 4 {
+                0 => p[at] = rand() as u8,
+                1 => p[at] ^= 1 << (rand() % 8),
+                2 => p.truncate(at),
+                _ => p.insert(at, b"{}\":,0x-9e\n"[(rand() % 11) as usize]),
+            }
+        }
+        let (mut obs, mut rej) = (Vec::new(), Vec::new());
+        d.decode(rx, &p, &mut obs, &mut rej);
+        used += obs.len() as u64;
+        rejected += rej.len() as u64;
+    }
+    assert!(
+        used > 1000 && rejected > 1000,
+        "{used} observations, {rejected} rejections"
+    );
+}
