@@ -31,5 +31,7 @@ fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The cargo-fuzz targets (not workspace members) must keep compiling against the codecs.
+CARGO_TARGET_DIR="$PWD/target" cargo check --manifest-path fuzz/Cargo.toml --bins
 PICKET_BIN="$PWD/target/debug/picket" node web/tests/console.test.mjs
 echo "all tests passed"

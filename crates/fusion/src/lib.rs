@@ -68,7 +68,9 @@
 //!    and is refused when the window passes.
 //! 7. **Confirmation**, M of N: each track keeps a bit history of *opportunities*. An update is a
 //!    hit; a scan without an update is a miss only when its sensor has updated the track before
-//!    and the scan holds an observation the track could have taken (identity-compatible). A
+//!    and the scan holds an observation the track could have taken (no identity; its own or,
+//!    while it has none, any cooperative identity; a label it holds, or any label of a node
+//!    that has not labelled it — so a node's report about another object is no miss). A
 //!    tentative track with `confirm_hits` hits among its last `confirm_window` opportunities is
 //!    confirmed. Empty scans are never seen, so silence is handled by time-based deletion.
 //! 8. **Deletion**: a track not updated for more than `max_coast_tentative_s` /

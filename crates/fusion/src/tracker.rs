@@ -220,6 +220,21 @@ impl TrackState {
         dropped
     }
 
+    /// Whether `o` may have been this track's report, for M-of-N: a cooperative identity of
+    /// its own (or any, while it has none); a label it holds, or any label of a node that has
+    /// not labelled it (a node's other object ids are other objects).
+    fn could_have_taken(&self, o: &Observation) -> bool {
+        match &o.identity {
+            None => true,
+            Some(i) if is_cooperative(i) => self.identity.as_ref().is_none_or(|x| x == i),
+            Some(label) => {
+                let node = label_node(label);
+                self.labels.binary_search(label).is_ok()
+                    || !self.labels.iter().any(|l| label_node(l) == node)
+            }
+        }
+    }
+
     /// Whether a non-cooperative sensor updated the track within `window_s` before `at`.
     fn independently_held(&self, at: Timestamp, window_s: f64) -> bool {
         self.independent_hit
@@ -889,10 +904,8 @@ impl Tracker {
         let sensor = &first.obs.sensor_id;
         // A scan is an opportunity for a track when its sensor has updated the track before
         // and it holds an observation the track could have taken (so one Remote ID message
-        // about drone B is not a miss for drone A).
-        let has_anonymous = scan
-            .iter()
-            .any(|p| !p.obs.identity.as_ref().is_some_and(is_cooperative));
+        // about drone B, or one SAPIENT report about object B, is not a miss for A).
+        let has_anonymous = scan.iter().any(|p| p.obs.identity.is_none());
         let mask = window_mask(self.config.confirm_window);
         for (ti, t) in self.tracks.iter_mut().enumerate() {
             if updated.get(ti).copied().unwrap_or(false) {
@@ -904,9 +917,7 @@ impl Tracker {
                     self.stats.tracks_confirmed += 1;
                 }
             } else if t.sensors.binary_search(sensor).is_ok()
-                && (has_anonymous
-                    || t.identity.is_none()
-                    || scan.iter().any(|p| p.obs.identity == t.identity))
+                && (has_anonymous || scan.iter().any(|p| t.could_have_taken(p.obs)))
             {
                 t.history <<= 1;
             }

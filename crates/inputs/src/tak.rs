@@ -8,12 +8,12 @@
 //! to a new client) is skipped. A unit whose reports stop is flagged stale by assessment
 //! after its `stale_after`, like any moving unit.
 
+use crate::tak_tls::{TakTlsClient, TlsFiles};
 use picket_core::{Input, Timestamp, UnitId, UnitPosition};
 use picket_cot::framing::decode_datagram;
 use picket_cot::negotiation::is_negotiation_event;
 use picket_cot::sa::is_friendly_ground;
 use picket_cot::{CotEvent, FriendlySa, Limits, StreamDecoder};
-use crate::tak_tls::{TakTlsClient, TlsFiles};
 use picket_pipeline::{AdapterContext, InputSink, LiveAdapter};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
@@ -74,18 +74,16 @@ impl LiveAdapter for TakSaInput {
             match me.source.clone() {
                 TakSaSource::Udp(addr) => me.serve_udp(addr, sink, shutdown).await,
                 TakSaSource::Tcp(addr) => me.serve_tcp(&addr, None, sink, shutdown).await,
-                TakSaSource::Tls { host, port, files } => {
-                    match TakTlsClient::load(&files, &host) {
-                        Ok(tls) => {
-                            let addr = format!("{host}:{port}");
-                            me.serve_tcp(&addr, Some(tls), sink, shutdown).await
-                        }
-                        Err(e) => {
-                            sink.announce(false, format!("TAK server {host}:{port}: {e}"));
-                            tracing::error!(sensor = %sink.sensor_id(), "TAK SA over TLS not started: {e}");
-                        }
+                TakSaSource::Tls { host, port, files } => match TakTlsClient::load(&files, &host) {
+                    Ok(tls) => {
+                        let addr = format!("{host}:{port}");
+                        me.serve_tcp(&addr, Some(tls), sink, shutdown).await
                     }
-                }
+                    Err(e) => {
+                        sink.announce(false, format!("TAK server {host}:{port}: {e}"));
+                        tracing::error!(sensor = %sink.sensor_id(), "TAK SA over TLS not started: {e}");
+                    }
+                },
             }
         })
     }

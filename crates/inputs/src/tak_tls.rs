@@ -128,8 +128,6 @@ impl TakTlsClient {
 
     /// The TLS handshake over a connected socket.
     pub async fn connect(&self, tcp: TcpStream) -> std::io::Result<TlsStream<TcpStream>> {
-        self.connector
-            .connect(self.server_name.clone(), tcp)
-            .await
+        self.connector.connect(self.server_name.clone(), tcp).await
     }
 }

@@ -25,7 +25,8 @@ use picket_core::{
 use picket_cot::framing::split_xml_stream;
 use picket_outputs::{TakOutput, TakOutputConfig, TakTarget};
 use picket_pipeline::{
-    AdapterContext, Event, Feed, LiveAdapter, OutputSink, PipelineConfig, SensorInfo, SiteModel, Source,
+    AdapterContext, Event, Feed, LiveAdapter, OutputSink, PipelineConfig, SensorInfo, SiteModel,
+    Source,
 };
 use picket_store::SqliteStore;
 use std::collections::HashSet;
@@ -122,11 +123,8 @@ impl Generator {
         let r0 = 1_500.0 + 1_500.0 * ((k * 7919) % 1000) as f64 / 1000.0;
         let r = (r0 - 15.0 * t_s).max(50.0);
         let up = 80.0 + (k % 120) as f64;
-        self.frame.to_geo(&picket_core::Enu::new(
-            r * angle.sin(),
-            r * angle.cos(),
-            up,
-        ))
+        self.frame
+            .to_geo(&picket_core::Enu::new(r * angle.sin(), r * angle.cos(), up))
     }
 }
 
@@ -286,9 +284,9 @@ async fn run(args: Args) {
                 let xml = std::str::from_utf8(ev).unwrap_or("");
                 let ty = attr(xml, "type").unwrap_or("");
                 let alert = ty == "b-a-g";
-                let data = if alert {
-                    attr(xml, "data_time")
-                } else if ty.starts_with("a-") && !ty.starts_with("a-f-") {
+                // Alert markers and track events (not Picket's own `a-f-` presence).
+                let track = ty.starts_with("a-") && !ty.starts_with("a-f-");
+                let data = if alert || track {
                     attr(xml, "data_time")
                 } else {
                     None
@@ -427,7 +425,10 @@ async fn run(args: Args) {
         ("  of which fusion + assessment (→ tracks published)", &pipe),
         ("  of which TAK output (published → bytes read)", &tak),
         ("alert CoT: triggering observation → bytes", &alerts),
-        ("track CoT: age of its newest observation (incl. wait for the step)", &age),
+        (
+            "track CoT: age of its newest observation (incl. wait for the step)",
+            &age,
+        ),
     ] {
         println!(
             "{name}: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms (n = {})",
@@ -441,7 +442,10 @@ async fn run(args: Args) {
     for (name, labels) in [
         ("picket_fusion_steps_total", vec![("stage", "fusion")]),
         ("picket_fusion_late_inputs_total", vec![("stage", "fusion")]),
-        ("picket_tak_events_dropped_total", vec![("output", url.as_str())]),
+        (
+            "picket_tak_events_dropped_total",
+            vec![("output", url.as_str())],
+        ),
     ] {
         println!("{name}: {:?}", metrics.counter_value(name, &labels));
     }

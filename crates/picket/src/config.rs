@@ -1651,13 +1651,7 @@ impl Checker<'_> {
             .unwrap_or(DEFAULT_SILENCE_TIMEOUT_S);
         let model = self.sensor_model(&label, r);
         let is_tls = matches!(source, Source::Tls(_));
-        let tls = self.tls_files(
-            &label,
-            "sensor",
-            [&r.ca, &r.cert, &r.key],
-            is_tls,
-            s.span(),
-        );
+        let tls = self.tls_files(&label, "sensor", [&r.ca, &r.cert, &r.key], is_tls, s.span());
         SensorConfig {
             tls,
             id: SensorId(id),

@@ -585,7 +585,10 @@ fn sources(site: &SiteConfig, tasking: &picket_pipeline::Tasking) -> Vec<(Sensor
                     Source::Adapter(Arc::new(tak_sa(
                         site,
                         picket_inputs::TakSaSource::Tls {
-                            host: host.trim_start_matches('[').trim_end_matches(']').to_owned(),
+                            host: host
+                                .trim_start_matches('[')
+                                .trim_end_matches(']')
+                                .to_owned(),
                             port: port.parse().unwrap_or(8089),
                             files: s.tls.clone().unwrap_or(picket_inputs::TlsFiles {
                                 ca: Default::default(),

@@ -161,14 +161,48 @@ pub(crate) fn spawn_store(
     let handle = std::thread::Builder::new()
         .name("picket-store".into())
         .spawn(move || {
-            let mut write = |cmd: StoreCmd, store: &mut Box<dyn Store>| {
+            let record = |n: usize, r: Result<(), picket_store::StoreError>| match r {
+                Ok(()) => written.add(n as u64),
+                Err(e) => {
+                    errors.inc();
+                    tracing::error!("store write failed: {e}");
+                }
+            };
+            let alert = |ev: &AlertEvent,
+                         reply: oneshot::Sender<Result<(), String>>,
+                         store: &mut Box<dyn Store>| {
+                let r = store.append_alert_event(ev);
+                let _ = reply.send(r.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+                record(1, r);
+            };
+            let urgent_first = |store: &mut Box<dyn Store>| loop {
+                let next = lane.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+                match next {
+                    Some(StoreCmd::Alert(ev, reply)) => alert(&ev, reply, store),
+                    Some(StoreCmd::Audit {
+                        who,
+                        action,
+                        detail,
+                    }) => record(1, store.audit(wall_now(), &who, action, &detail)),
+                    // Only alerts and audit entries take the lane.
+                    Some(_) => {}
+                    None => return,
+                }
+            };
+            let write = |cmd: StoreCmd, store: &mut Box<dyn Store>| {
                 let (n, r) = match cmd {
-                    StoreCmd::Inputs(v) => (v.len(), store.append_inputs(&v)),
+                    StoreCmd::Inputs(v) => {
+                        // Observations in chunks; waiting alerts go between them.
+                        for chunk in v.chunks(STORE_CHUNK) {
+                            urgent_first(store);
+                            record(chunk.len(), store.append_inputs(chunk));
+                        }
+                        (0, Ok(()))
+                    }
                     StoreCmd::Tracks(v) => (v.len(), store.append_tracks(&v)),
                     StoreCmd::Alert(ev, reply) => {
-                        let r = store.append_alert_event(&ev);
-                        let _ = reply.send(r.as_ref().map(|_| ()).map_err(|e| e.to_string()));
-                        (1, r)
+                        alert(&ev, reply, store);
+                        (0, Ok(()))
                     }
                     StoreCmd::Audit {
                         who,
@@ -177,40 +211,15 @@ pub(crate) fn spawn_store(
                     } => (1, store.audit(wall_now(), &who, action, &detail)),
                     StoreCmd::Wake => (0, Ok(())),
                 };
-                match r {
-                    Ok(()) => written.add(n as u64),
-                    Err(e) => {
-                        errors.inc();
-                        tracing::error!("store write failed: {e}");
-                    }
-                }
-            };
-            let urgent_first = |write: &mut dyn FnMut(StoreCmd, &mut Box<dyn Store>),
-                                store: &mut Box<dyn Store>| loop {
-                let next = lane.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
-                match next {
-                    Some(cmd) => write(cmd, store),
-                    None => return,
-                }
+                record(n, r);
             };
             loop {
-                urgent_first(&mut write, &mut store);
+                urgent_first(&mut store);
                 let Some(cmd) = rx.blocking_recv() else {
-                    urgent_first(&mut write, &mut store);
+                    urgent_first(&mut store);
                     return;
                 };
-                match cmd {
-                    StoreCmd::Inputs(v) if v.len() > STORE_CHUNK => {
-                        for chunk in v.chunks(STORE_CHUNK) {
-                            urgent_first(&mut write, &mut store);
-                            write(StoreCmd::Inputs(chunk.to_vec()), &mut store);
-                        }
-                    }
-                    cmd => {
-                        urgent_first(&mut write, &mut store);
-                        write(cmd, &mut store);
-                    }
-                }
+                write(cmd, &mut store);
             }
         })
         .expect("spawning a thread at start-up");

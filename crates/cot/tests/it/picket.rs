@@ -513,7 +513,15 @@ fn an_officers_chat_reply_to_picket_is_read_back() {
 fn an_acknowledgement_is_a_short_deliberate_reply_and_may_name_one_alert() {
     use picket_core::AlertId;
     use picket_cot::{parse_ack, AckRequest};
-    for t in ["ACK", " ack ", "Ack.", "acknowledged!", "ROGER", "wilco", "acked"] {
+    for t in [
+        "ACK",
+        " ack ",
+        "Ack.",
+        "acknowledged!",
+        "ROGER",
+        "wilco",
+        "acked",
+    ] {
         assert_eq!(parse_ack(t), Some(AckRequest::All), "{t:?}");
     }
     assert_eq!(parse_ack("ack A12"), Some(AckRequest::Alert(AlertId(12))));

@@ -385,3 +385,24 @@ fn mixed_identities_are_deterministic_whatever_the_input_order() {
         assert_eq!(reference, run(&shuffled).0, "shuffle seed {seed}");
     }
 }
+
+#[test]
+fn a_node_reporting_each_object_at_its_own_time_confirms_and_keeps_them_all() {
+    // Five objects, each in its own DetectionReport with its own timestamp (as SAPIENT nodes
+    // send them): a report about one object is no missed chance for the others.
+    let mut tr = tracker();
+    let obj = |i: usize, s: f64| [i as f64 * 300.0 + 5.0 * s, 200.0, 60.0];
+    for k in 0..10 {
+        let s = k as f64;
+        let obs: Vec<Observation> = (0..5)
+            .map(|i| {
+                let t = s + 0.1 * i as f64;
+                sapient_obs("node-a", &format!("{}", i + 1), t, obj(i, t))
+            })
+            .collect();
+        tr.step(&obs, at(s + 0.5));
+    }
+    let picture = tr.picture(at(9.5));
+    assert_eq!(picture.len(), 5, "{picture:#?}");
+    assert!(picture.iter().all(|t| t.hits == 10));
+}

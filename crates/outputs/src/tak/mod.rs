@@ -12,9 +12,9 @@ mod picture;
 
 use picket_core::UnitId;
 use picket_cot::{CotProfile, ProfileError};
-use picket_inputs::{TakTlsClient, TlsError};
 /// The mutual-TLS files (shared with the TAK SA input).
 pub use picket_inputs::TlsFiles;
+use picket_inputs::{TakTlsClient, TlsError};
 use picket_pipeline::{OutputAdapter, OutputContext};
 use std::fmt;
 use std::net::SocketAddr;

@@ -12,8 +12,8 @@ use picket_cot::{
     parse_ack, AckRequest, ChatLine, CotEvent, FriendlySa, Limits, Negotiation, NegotiationStep,
     StreamDecoder, WireFormat,
 };
-use picket_pipeline::metrics::{Counter, Gauge};
 use picket_inputs::TakTlsClient;
+use picket_pipeline::metrics::{Counter, Gauge};
 use picket_pipeline::{Acknowledger, Metrics, OutputContext, UnitAck};
 use std::collections::HashMap;
 use std::net::SocketAddr;

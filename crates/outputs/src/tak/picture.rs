@@ -381,9 +381,15 @@ impl Picture {
                 recipient: r,
             });
         }
-        // The track's type follows its level: let the next take see the change.
+        // The track's type follows its level: a change goes out at the next take. No change:
+        // nothing to re-send (re-sending the last position would use up the track's update
+        // period just before its next position arrives, and hold that one back a period).
+        let level = self.level(a.track_id);
         if let Some(slot) = self.tracks.get_mut(&a.track_id) {
-            slot.dirty = true;
+            let cot_type = track_cot_type(slot.view.class, level, slot.view.dark);
+            if slot.sent_type.as_deref() != Some(cot_type.as_str()) {
+                slot.dirty = true;
+            }
         }
     }
 
@@ -947,6 +953,39 @@ mod tests {
     }
 
     #[test]
+    fn an_alert_update_that_does_not_change_the_type_does_not_hold_back_the_next_position() {
+        let mut p = picture();
+        p.apply(&tracks(vec![view(5, TrackStatus::Confirmed, 0.0)]));
+        p.apply(&alert(
+            2,
+            5,
+            "post-alpha",
+            AlertState::Raised,
+            ThreatLevel::Warning,
+        ));
+        let b = p.take(t(0.0), 1000);
+        assert!(types(&b).contains(&(Kind::Track, "picket-naco-T5".into(), "a-h-A-M-H-Q".into())));
+        // Same level: the marker refreshes, the track is not re-sent.
+        p.apply(&alert(
+            2,
+            5,
+            "post-alpha",
+            AlertState::Updated,
+            ThreatLevel::Warning,
+        ));
+        let b = p.take(t(1.05), 1000);
+        assert!(
+            b.out.iter().all(|o| o.kind != Kind::Track),
+            "{:?}",
+            types(&b)
+        );
+        // So the next position goes out as soon as it arrives.
+        p.apply(&tracks(vec![view(5, TrackStatus::Confirmed, 20.0)]));
+        let b = p.take(t(1.06), 1000);
+        assert_eq!(b.out.iter().filter(|o| o.kind == Kind::Track).count(), 1);
+    }
+
+    #[test]
     fn a_take_off_point_is_its_own_linked_event_and_is_staled_out_with_the_track() {
         let mut p = picture();
         let mut v = view(4, TrackStatus::Confirmed, 0.0);
@@ -1075,7 +1114,12 @@ mod tests {
     #[test]
     fn a_device_is_a_units_by_its_configured_or_learned_uid_never_by_callsign_alone() {
         let p = CotProfile::new("naco", Duration::from_secs(1)).unwrap();
-        let mut pic = Picture::new(p, 1.0, &site(), &[("post-alpha".into(), "ANDROID-CFG".into())]);
+        let mut pic = Picture::new(
+            p,
+            1.0,
+            &site(),
+            &[("post-alpha".into(), "ANDROID-CFG".into())],
+        );
         assert_eq!(
             pic.unit_of_device("ANDROID-CFG"),
             Some(("post-alpha".into(), "ALPHA".into()))

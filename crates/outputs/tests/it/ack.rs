@@ -123,7 +123,13 @@ async fn an_officers_ack_in_geochat_acknowledges_the_units_alert_and_is_audited(
 
     // A device of no unit, claiming ALPHA's callsign in its chat line: not heard.
     stranger
-        .send(&chat_xml("ANDROID-X", "ALPHA", picket_uid, picket_cs, "ACK"))
+        .send(&chat_xml(
+            "ANDROID-X",
+            "ALPHA",
+            picket_uid,
+            picket_cs,
+            "ACK",
+        ))
         .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(acked_by(), None, "the stranger's ACK was ignored");
@@ -131,7 +137,13 @@ async fn an_officers_ack_in_geochat_acknowledges_the_units_alert_and_is_audited(
     // ALPHA answers Picket's chat line.
     let sent = Instant::now();
     alpha
-        .send(&chat_xml("ANDROID-ALPHA", "ALPHA", picket_uid, picket_cs, "ACK"))
+        .send(&chat_xml(
+            "ANDROID-ALPHA",
+            "ALPHA",
+            picket_uid,
+            picket_cs,
+            "ACK",
+        ))
         .await;
     while acked_by().is_none() {
         assert!(
@@ -189,8 +201,9 @@ async fn an_officers_ack_in_geochat_acknowledges_the_units_alert_and_is_audited(
     assert_eq!(audit.len(), 1, "{audit:?}");
     assert_eq!(audit[0].who, "ALPHA (TAK ANDROID-ALPHA)");
     assert!(
-        audit[0].detail.starts_with(&format!("{raised} unit post-alpha sector naco via TAK server"))
-            && audit[0].detail.contains("chat from ANDROID-ALPHA"),
+        audit[0].detail.starts_with(&format!(
+            "{raised} unit post-alpha sector naco via TAK server"
+        )) && audit[0].detail.contains("chat from ANDROID-ALPHA"),
         "{}",
         audit[0].detail
     );

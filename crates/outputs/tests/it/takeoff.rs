@@ -55,10 +55,12 @@ async fn a_take_off_point_reaches_tak_as_a_linked_event_and_is_staled_out_with_i
         shutdown,
         acknowledger: picket_pipeline::Acknowledger::new(&mpsc::channel(1).0),
     });
-    let send = |v: TrackView| Arc::new(Event::Tracks {
-        time: wall_now(),
-        tracks: vec![v],
-    });
+    let send = |v: TrackView| {
+        Arc::new(Event::Tracks {
+            time: wall_now(),
+            tracks: vec![v],
+        })
+    };
     tx.send(send(drone(&site, TrackStatus::Confirmed, -900.0)))
         .await
         .unwrap();
