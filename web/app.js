@@ -403,9 +403,16 @@ function trackLabel(t, cls) {
   if (t.dark) third = '<span class="dark">DARK</span> <span class="sub">no Remote ID / ADS-B</span>';
   else if (ident || t.callsign) third = `<span class="ident">${esc([t.callsign, ident].filter(Boolean).join(' · '))}</span>`;
   else third = '<span class="sub">no identity</span>';
+  // What an officer must not miss: a Remote ID that lies, an alert held back and why.
+  let notes = '';
+  if ((t.spoof?.score ?? 0) >= 0.5) {
+    notes += `<br><span class="dark">SPOOFED?</span> <span class="sub">${esc(t.spoof.reasons?.[0] ?? '')}</span>`;
+  }
+  const quiet = (t.reasons ?? []).find((r) => r.startsWith('moves with ADS-B aircraft'));
+  if (quiet) notes += `<br><span class="sub">${esc(quiet)}</span>`;
   return (
     `<b>T${esc(t.id)}</b> ${esc(CLASS_WORD[cls])}${t.status === 'tentative' ? ' <span class="sub">(tentative)</span>' : ''}<br>` +
-    `<span class="sub">${round(speed)} m/s · ${height}</span><br>${third}`
+    `<span class="sub">${round(speed)} m/s · ${height}</span><br>${third}${notes}`
   );
 }
 

@@ -7,7 +7,7 @@ use picket_core::{SensorId, Timestamp};
 use picket_inputs::RemoteIdLiveDecoder;
 
 fuzz_target!(|data: &[u8]| {
-    let mut d = RemoteIdLiveDecoder::new(SensorId("fuzz".into()));
+    let mut d = RemoteIdLiveDecoder::new(SensorId("fuzz".into()), None);
     let (mut obs, mut rejects) = (Vec::new(), Vec::new());
     let rx = Timestamp::from_micros(1_700_000_000_000_000);
     // Twice: the second pass sees the state (authentication pages, assembly) of the first.

@@ -145,6 +145,7 @@ impl TrackMemory {
     fn classification(&self) -> Classification {
         classify(&ClassInputs {
             identity: self.identity.as_ref(),
+            other_identities: &self.last.other_identities,
             evidence: &self.evidence,
             sustained_fast_mps: self.speed.sustained_fast_mps,
             callsign: self.last.callsign.as_deref(),

@@ -86,6 +86,8 @@ impl ClassEvidence {
 /// What classification looks at for one track.
 pub(crate) struct ClassInputs<'a> {
     pub identity: Option<&'a Identity>,
+    /// Sensor-local labels the track also carries (SAPIENT object ids).
+    pub other_identities: &'a [Identity],
     pub evidence: &'a ClassEvidence,
     /// Set once the track has flown faster than [`MANNED_SPEED_MPS`] for [`SUSTAINED_S`].
     pub sustained_fast_mps: Option<f64>,
@@ -149,12 +151,14 @@ pub(crate) fn classify(inp: &ClassInputs<'_>) -> Classification {
     );
     if dark {
         reasons.push("no Remote ID or ADS-B identity (dark)".to_owned());
-        if let Some(Identity::SapientObject { node, object }) = inp.identity {
-            reasons.push(format!(
-                "SAPIENT object {}/{}",
-                words::sanitize(node),
-                words::sanitize(object)
-            ));
+        for label in inp.identity.into_iter().chain(inp.other_identities) {
+            if let Identity::SapientObject { node, object } = label {
+                reasons.push(format!(
+                    "SAPIENT object {}/{}",
+                    words::sanitize(node),
+                    words::sanitize(object)
+                ));
+            }
         }
     }
     Classification {
@@ -203,6 +207,7 @@ mod tests {
         }
         classify(&ClassInputs {
             identity: identity.as_ref(),
+            other_identities: &[],
             evidence: &evidence,
             sustained_fast_mps: fast,
             callsign: None,
@@ -215,6 +220,30 @@ mod tests {
         assert_eq!(c.class, TargetClass::MannedAircraft);
         assert!(!c.dark);
         assert_eq!(c.reasons[0], "ADS-B ICAO A1B2C3");
+    }
+
+    #[test]
+    fn a_dark_track_names_its_sapient_labels() {
+        let evidence = ClassEvidence::default();
+        let labels = [Identity::SapientObject {
+            node: "radar-1".into(),
+            object: "obj-7".into(),
+        }];
+        let c = classify(&ClassInputs {
+            identity: None,
+            other_identities: &labels,
+            evidence: &evidence,
+            sustained_fast_mps: None,
+            callsign: None,
+        });
+        assert!(c.dark);
+        assert!(
+            c.reasons
+                .iter()
+                .any(|r| r == "SAPIENT object radar-1/obj-7"),
+            "{:?}",
+            c.reasons
+        );
     }
 
     #[test]

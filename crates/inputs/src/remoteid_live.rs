@@ -15,7 +15,7 @@
 //! Hostile input is counted through the `InputSink` (reason and detail) and never stops the
 //! input; sizes are bounded before anything is allocated for them.
 
-use picket_core::{Input, Observation, SensorId, Timestamp};
+use picket_core::{GeoPoint, Input, Observation, SensorId, Timestamp};
 use picket_pcap::{LinkType, MacAddr};
 use picket_pipeline::{AdapterContext, InputSink, LiveAdapter};
 use picket_remoteid::capture::{
@@ -81,11 +81,14 @@ pub struct RemoteIdLiveDecoder {
 }
 
 impl RemoteIdLiveDecoder {
-    /// A decoder for the receiver `sensor_id`.
-    pub fn new(sensor_id: SensorId) -> Self {
+    /// A decoder for the receiver `sensor_id`, standing at `receiver_position` when known (the
+    /// signal-strength plausibility check needs it).
+    pub fn new(sensor_id: SensorId, receiver_position: Option<GeoPoint>) -> Self {
+        let mut context = ObservationContext::new(sensor_id);
+        context.receiver_position = receiver_position;
         RemoteIdLiveDecoder {
             builder: RecordBuilder::new(),
-            assembler: Assembler::new(ObservationContext::new(sensor_id)),
+            assembler: Assembler::new(context),
             frame: 0,
             records: Vec::new(),
         }
@@ -845,7 +848,9 @@ impl LiveAdapter for RemoteIdUdp {
 
 async fn serve_udp(listen: SocketAddr, ctx: AdapterContext) {
     let AdapterContext {
-        sink, mut shutdown, ..
+        sink,
+        mut shutdown,
+        position,
     } = ctx;
     let socket = match tokio::net::UdpSocket::bind(listen).await {
         Ok(s) => s,
@@ -855,7 +860,7 @@ async fn serve_udp(listen: SocketAddr, ctx: AdapterContext) {
         }
     };
     tracing::info!(sensor = %sink.sensor_id(), %listen, "listening for Remote ID datagrams");
-    let mut decoder = RemoteIdLiveDecoder::new(sink.sensor_id().clone());
+    let mut decoder = RemoteIdLiveDecoder::new(sink.sensor_id().clone(), position);
     // One byte more than accepted, so an oversized datagram is seen as such, not cut.
     let mut buf = vec![0u8; MAX_PAYLOAD_BYTES + 1];
     loop {
@@ -969,7 +974,9 @@ impl LiveAdapter for RemoteIdMqtt {
 async fn run_mqtt(input: RemoteIdMqtt, ctx: AdapterContext) {
     use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS, SubscribeReasonCode};
     let AdapterContext {
-        sink, mut shutdown, ..
+        sink,
+        mut shutdown,
+        position,
     } = ctx;
     let sub = &input.subscription;
     let label = sub.to_string();
@@ -982,7 +989,7 @@ async fn run_mqtt(input: RemoteIdMqtt, ctx: AdapterContext) {
     opts.set_clean_session(true);
     opts.set_max_packet_size(MAX_MQTT_PACKET_BYTES, 64 * 1024);
     let (client, mut eventloop) = AsyncClient::new(opts, 16);
-    let mut decoder = RemoteIdLiveDecoder::new(sink.sensor_id().clone());
+    let mut decoder = RemoteIdLiveDecoder::new(sink.sensor_id().clone(), position);
     let mut backoff = MIN_BACKOFF;
     let mut connected = false;
     loop {
@@ -1104,7 +1111,7 @@ mod tests {
 
     #[test]
     fn a_decoded_json_pack_becomes_one_named_observation() {
-        let mut d = RemoteIdLiveDecoder::new(SensorId("rid".into()));
+        let mut d = RemoteIdLiveDecoder::new(SensorId("rid".into()), None);
         let line = br#"{"mac":"60:60:1f:71:93:3b","rssi_dbm":-69,"messages":[
             {"message_type":"location","lat":33.6652717,"lon":-82.1918334,"alt_geo_m":82.0,"height_m":1.5,"horizontal_accuracy_m":3.0},
             {"message_type":"basic_id","id_type":"serial_number","ua_type":"helicopter_or_multirotor","uas_id":"1581F6N8A23B2ML3Y3KR"}]}"#;
@@ -1123,7 +1130,7 @@ mod tests {
 
     #[test]
     fn hostile_payloads_are_counted_not_fatal() {
-        let mut d = RemoteIdLiveDecoder::new(SensorId("rid".into()));
+        let mut d = RemoteIdLiveDecoder::new(SensorId("rid".into()), None);
         let cases: &[(&[u8], &str)] = &[
             (b"", "empty"),
             (b"\x01\x02", "unknown payload"),

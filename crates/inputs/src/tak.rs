@@ -7,14 +7,19 @@
 //! and counted. A report whose device already calls it stale (a server replaying its store
 //! to a new client) is skipped. A unit whose reports stop is flagged stale by assessment
 //! after its `stale_after`, like any moving unit.
+//!
+//! Acknowledgements: on a mesh anyone can send under any uid, so a chat `ACK` heard there
+//! acknowledges nothing unless the site opts in (`accept_acks_from_mesh`, unsafe); then an
+//! `ACK` from a unit's device acknowledges that unit's alerts. (On a TAK server connection,
+//! replies to Picket reach the TAK output's connection, which handles them.)
 
 use crate::tak_tls::{TakTlsClient, TlsFiles};
 use picket_core::{Input, Timestamp, UnitId, UnitPosition};
 use picket_cot::framing::decode_datagram;
 use picket_cot::negotiation::is_negotiation_event;
 use picket_cot::sa::is_friendly_ground;
-use picket_cot::{CotEvent, FriendlySa, Limits, StreamDecoder};
-use picket_pipeline::{AdapterContext, InputSink, LiveAdapter};
+use picket_cot::{parse_ack, AckRequest, ChatLine, CotEvent, FriendlySa, Limits, StreamDecoder};
+use picket_pipeline::{AdapterContext, InputSink, LiveAdapter, UnitAck};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -61,6 +66,9 @@ pub struct TakSaInput {
     pub units: Vec<TakUnitMapping>,
     /// Height given to reports without one (the site's ground), metres above the ellipsoid.
     pub fallback_hae_m: f64,
+    /// Mesh (`Udp`) only: take `ACK` chat lines from units' devices as acknowledgements.
+    /// Unsafe — anyone on the mesh can claim a device's uid — so off unless configured.
+    pub accept_acks_from_mesh: bool,
 }
 
 impl LiveAdapter for TakSaInput {
@@ -68,6 +76,9 @@ impl LiveAdapter for TakSaInput {
         let me = self.clone();
         tokio::spawn(async move {
             let AdapterContext { sink, shutdown, .. } = ctx;
+            if me.accept_acks_from_mesh && matches!(me.source, TakSaSource::Udp(_)) {
+                tracing::warn!(sensor = %sink.sensor_id(), "acknowledgements are accepted from the mesh: anyone on it can acknowledge units' alerts");
+            }
             if me.units.is_empty() {
                 tracing::warn!(sensor = %sink.sensor_id(), "no moving unit has a callsign or tak_uid: TAK SA will move no unit");
             }
@@ -98,16 +109,18 @@ enum Verdict {
     Ignore,
     /// Friendly SA of a unit that was stale when it arrived.
     Stale,
+    /// An `ACK` from a unit's device (mesh, opted in).
+    Ack(UnitAck),
 }
 
 impl TakSaInput {
     /// The unit a report belongs to: uid first, then callsign.
-    fn unit_of(&self, sa: &FriendlySa) -> Option<&UnitId> {
+    fn unit_of(&self, uid: &str, callsign: Option<&str>) -> Option<&UnitId> {
         self.units
             .iter()
-            .find(|m| m.uid.as_deref().map(str::trim) == Some(sa.uid.as_str()))
+            .find(|m| m.uid.as_deref().map(str::trim) == Some(uid))
             .or_else(|| {
-                let cs = sa.callsign.as_deref()?;
+                let cs = callsign?;
                 self.units
                     .iter()
                     .find(|m| m.callsign.as_deref().map(str::trim) == Some(cs))
@@ -115,14 +128,43 @@ impl TakSaInput {
             .map(|m| &m.unit_id)
     }
 
+    /// An acknowledgement in a chat line, when this input takes them (mesh, opted in).
+    fn ack(&self, event: &CotEvent) -> Option<UnitAck> {
+        let TakSaSource::Udp(addr) = &self.source else {
+            return None;
+        };
+        if !self.accept_acks_from_mesh {
+            return None;
+        }
+        let chat = ChatLine::from_event(event)?;
+        let req = parse_ack(&chat.text)?;
+        let unit_id = self
+            .unit_of(&chat.sender_uid, chat.sender_callsign.as_deref())?
+            .clone();
+        let uid: String = chat.sender_uid.chars().take(64).collect();
+        let callsign = chat.sender_callsign.as_deref().unwrap_or("?");
+        Some(UnitAck {
+            unit_id,
+            alert_id: match req {
+                AckRequest::All => None,
+                AckRequest::Alert(id) => Some(id),
+            },
+            by: format!("{callsign} (TAK mesh {uid})"),
+            via: format!("TAK mesh udp://{addr} chat from {uid} (accept_acks_from_mesh)"),
+        })
+    }
+
     fn judge(&self, event: &CotEvent, now: Timestamp) -> Verdict {
+        if let Some(ack) = self.ack(event) {
+            return Verdict::Ack(ack);
+        }
         if is_negotiation_event(event) || !is_friendly_ground(&event.cot_type) {
             return Verdict::Ignore;
         }
         let Ok(sa) = FriendlySa::from_event(event) else {
             return Verdict::Ignore;
         };
-        let Some(unit) = self.unit_of(&sa) else {
+        let Some(unit) = self.unit_of(&sa.uid, sa.callsign.as_deref()) else {
             return Verdict::Ignore;
         };
         if sa.is_stale_at(now) {
@@ -144,6 +186,23 @@ impl TakSaInput {
                 true
             }
             Verdict::Ignore => true,
+            Verdict::Ack(ack) => {
+                if let Some(a) = sink.acknowledger().cloned() {
+                    let sensor = sink.sensor_id().clone();
+                    // Off the receive loop: the pipeline's answer must not hold up SA.
+                    tokio::spawn(async move {
+                        match a.acknowledge_unit(ack.clone()).await {
+                            Ok(done) => {
+                                tracing::info!(%sensor, unit = %ack.unit_id, by = %ack.by, "{} alerts acknowledged from the mesh", done.len())
+                            }
+                            Err(e) => {
+                                tracing::warn!(%sensor, unit = %ack.unit_id, by = %ack.by, "acknowledgement from the mesh refused: {e}")
+                            }
+                        }
+                    });
+                }
+                true
+            }
         }
     }
 
@@ -352,6 +411,7 @@ mod tests {
                 },
             ],
             fallback_hae_m: 1400.0,
+            accept_acks_from_mesh: false,
         }
     }
 
@@ -424,6 +484,42 @@ mod tests {
             panic!("a position")
         };
         assert_eq!(p.time, now);
+    }
+
+    fn chat(uid: &str, callsign: &str, text: &str) -> CotEvent {
+        decode_xml(format!(
+            r#"<event version="2.0" uid="GeoChat.{uid}.All Chat Rooms.1" type="b-t-f" how="h-g-i-g-o" time="2026-11-26T12:00:00Z" start="2026-11-26T12:00:00Z" stale="2026-11-27T12:00:00Z"><point lat="31.3" lon="-109.9" hae="0" ce="9999999" le="9999999"/><detail><__chat parent="RootContactGroup" groupOwner="false" messageId="1" chatroom="All Chat Rooms" id="All Chat Rooms" senderCallsign="{callsign}"><chatgrp uid0="{uid}" uid1="All Chat Rooms" id="All Chat Rooms"/></__chat><link uid="{uid}" type="a-f-G-U-C" relation="p-p"/><remarks source="BAO.F.ATAK.{uid}" time="2026-11-26T12:00:00Z">{text}</remarks></detail></event>"#
+        ).as_bytes())
+        .expect("valid chat")
+    }
+
+    #[test]
+    fn mesh_acknowledgements_count_only_when_opted_in_and_from_a_units_device() {
+        let now = at("2026-11-26T12:00:01Z");
+        let ack = chat("ANDROID-77", "P7", "ACK");
+        let mut i = input();
+        assert_eq!(i.judge(&ack, now), Verdict::Ignore, "off by default");
+        i.accept_acks_from_mesh = true;
+        let Verdict::Ack(a) = i.judge(&ack, now) else {
+            panic!("an acknowledgement")
+        };
+        assert_eq!(a.unit_id, UnitId::from("patrol-7"));
+        assert_eq!(a.alert_id, None);
+        assert_eq!(a.by, "P7 (TAK mesh ANDROID-77)");
+        assert!(a.via.contains("accept_acks_from_mesh"), "{}", a.via);
+        assert_eq!(
+            i.judge(&chat("ANDROID-99", "STRANGER", "ACK"), now),
+            Verdict::Ignore,
+            "a device of no unit"
+        );
+        assert_eq!(
+            i.judge(&chat("ANDROID-77", "P7", "on my way"), now),
+            Verdict::Ignore,
+            "not an acknowledgement"
+        );
+        // A server connection never takes them here (the TAK output's connection does).
+        i.source = TakSaSource::Tcp("takserver:8087".into());
+        assert_eq!(i.judge(&ack, now), Verdict::Ignore);
     }
 
     #[test]

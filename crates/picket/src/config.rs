@@ -161,6 +161,8 @@ pub struct SensorConfig {
     pub model: picket_fusion::SensorModel,
     /// `tls://` sources: the CA, Picket's client certificate and key.
     pub tls: Option<TlsFiles>,
+    /// TAK SA from a mesh: take officers' `ACK` chat lines as acknowledgements (unsafe).
+    pub accept_acks_from_mesh: bool,
 }
 
 /// What a sensor senses.
@@ -858,6 +860,7 @@ struct RawSensor {
     ca: Option<Spanned<String>>,
     cert: Option<Spanned<String>>,
     key: Option<Spanned<String>>,
+    accept_acks_from_mesh: Option<Spanned<bool>>,
 }
 
 type RawPoints = Spanned<Vec<Spanned<RawGeo>>>;
@@ -1652,8 +1655,24 @@ impl Checker<'_> {
         let model = self.sensor_model(&label, r);
         let is_tls = matches!(source, Source::Tls(_));
         let tls = self.tls_files(&label, "sensor", [&r.ca, &r.cert, &r.key], is_tls, s.span());
+        let mesh_cot = format == Some(InputFormat::Cot) && matches!(source, Source::Udp(_));
+        let accept_acks_from_mesh = match &r.accept_acks_from_mesh {
+            Some(v) if !mesh_cot => {
+                self.problem(
+                    v.span(),
+                    format!(
+                        "{label}: accept_acks_from_mesh applies to TAK SA from a mesh only \
+                         (format = \"cot\", source = \"udp://…\") — remove it"
+                    ),
+                );
+                false
+            }
+            Some(v) => *v.get_ref(),
+            None => false,
+        };
         SensorConfig {
             tls,
+            accept_acks_from_mesh,
             id: SensorId(id),
             kind: kind.unwrap_or(SensorKind::Radar),
             format: format.unwrap_or(InputFormat::Jsonl),
@@ -3704,6 +3723,24 @@ max_raises_per_unit_per_minute = 6
         let jsonl = text.replace("format = \"cot\"", "format = \"jsonl\"");
         assert_problem(&jsonl, 9, "tls:// sources are for TAK servers");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn acks_from_the_mesh_are_off_unless_a_mesh_tak_sensor_opts_in() {
+        let mesh = format!(
+            "{BASE}[[sensor]]\nid = \"tak-mesh\"\nkind = \"friendly\"\nformat = \"cot\"\nsource = \"udp://239.2.3.1:6969\"\n"
+        );
+        let c = parse(&mesh, Path::new("site.toml")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!c.sensors[0].accept_acks_from_mesh);
+        let opted = format!("{mesh}accept_acks_from_mesh = true\n");
+        let c = parse(&opted, Path::new("site.toml")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.sensors[0].accept_acks_from_mesh);
+        let server = opted.replace("udp://239.2.3.1:6969", "tcp://takserver:8087");
+        assert_problem(
+            &server,
+            10,
+            "accept_acks_from_mesh applies to TAK SA from a mesh only",
+        );
     }
 
     #[test]

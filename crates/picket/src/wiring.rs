@@ -529,6 +529,7 @@ fn tak_sa(site: &SiteConfig, source: picket_inputs::TakSaSource) -> picket_input
         source,
         units: site.tak_unit_mappings(),
         fallback_hae_m: site.origin.alt_hae_m,
+        accept_acks_from_mesh: false,
     }
 }
 
@@ -558,7 +559,9 @@ fn sources(site: &SiteConfig, tasking: &picket_pipeline::Tasking) -> Vec<(Sensor
                     Source::Adapter(Arc::new(picket_inputs::AsterixUdp { listen: *a }))
                 }
                 config::Source::Udp(a) if s.format == config::InputFormat::Cot => {
-                    Source::Adapter(Arc::new(tak_sa(site, picket_inputs::TakSaSource::Udp(*a))))
+                    let mut sa = tak_sa(site, picket_inputs::TakSaSource::Udp(*a));
+                    sa.accept_acks_from_mesh = s.accept_acks_from_mesh;
+                    Source::Adapter(Arc::new(sa))
                 }
                 config::Source::Udp(a) if s.format == config::InputFormat::RemoteId => {
                     Source::Adapter(Arc::new(picket_inputs::RemoteIdUdp { listen: *a }))

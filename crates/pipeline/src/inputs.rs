@@ -54,6 +54,7 @@ pub struct InputSink {
     events: broadcast::Sender<Arc<Event>>,
     inputs: Counter,
     logged: Counter,
+    acknowledger: Option<crate::stages::Acknowledger>,
 }
 
 impl InputSink {
@@ -77,7 +78,17 @@ impl InputSink {
             events,
             inputs,
             logged: Counter::default(),
+            acknowledger: None,
         }
+    }
+    /// With a way to acknowledge alerts (for inputs that hear people answer, e.g. TAK chat).
+    pub(crate) fn with_acknowledger(mut self, a: crate::stages::Acknowledger) -> Self {
+        self.acknowledger = Some(a);
+        self
+    }
+    /// Acknowledges alerts for a person this input identified (same path as the API's).
+    pub fn acknowledger(&self) -> Option<&crate::stages::Acknowledger> {
+        self.acknowledger.as_ref()
     }
     /// The sensor this sink belongs to.
     pub fn sensor_id(&self) -> &SensorId {

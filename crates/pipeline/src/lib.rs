@@ -13,6 +13,7 @@
 
 mod inputs;
 pub mod metrics;
+pub mod operators;
 mod stages;
 pub mod state;
 pub mod tasking;
@@ -22,6 +23,7 @@ pub use inputs::{
     PlaybackLine, Source,
 };
 pub use metrics::Metrics;
+pub use operators::{OperatorEntity, OperatorFix};
 pub use picket_assess::AlertError;
 pub use stages::{AckError, Acknowledger, Command, UnitAck};
 pub use state::{Event, LiveState, SensorInfo, SharedState, SiteModel, TrackView, UnitView};
@@ -273,6 +275,7 @@ pub fn start(
             metrics.clone(),
             events.clone(),
         )
+        .with_acknowledger(Acknowledger::new(&cmd_tx))
     };
     let decoder = |id: &picket_core::SensorId| {
         inputs::LineDecoder::new(

@@ -340,6 +340,8 @@ pub(crate) struct StepMsg {
     now: Timestamp,
     tracks: Vec<Track>,
     unit_positions: Vec<UnitPosition>,
+    /// The step's observations that carry an operator position or take-off point.
+    operator_obs: Vec<Observation>,
     last: bool,
 }
 
@@ -428,6 +430,11 @@ impl FusionStage {
             }
         }
         self.observations.add(obs.len() as u64);
+        let operator_obs = obs
+            .iter()
+            .filter(|o| crate::operators::operator_report(o).is_some())
+            .cloned()
+            .collect();
         let tracks = self.tracker.step(&obs, now);
         self.steps.inc();
         self.last_step = Some(now);
@@ -436,6 +443,7 @@ impl FusionStage {
                 now,
                 tracks,
                 unit_positions: units,
+                operator_obs,
                 last,
             },
             batch,
@@ -568,6 +576,7 @@ pub(crate) struct AssessStage {
     unit_steps: u64,
     metrics: Arc<Metrics>,
     mean_ack: Gauge,
+    operators: crate::operators::OperatorBook,
 }
 
 impl AssessStage {
@@ -624,6 +633,7 @@ impl AssessStage {
                 &[],
             ),
             unit_steps: 0,
+            operators: Default::default(),
         }
     }
 
@@ -718,6 +728,11 @@ impl AssessStage {
                 self.live.insert(t.id);
             }
         }
+        // Operators and take-off points: entities outside fusion, linked to their aircraft.
+        self.operators.observe(&step.operator_obs);
+        self.operators.link(&step.tracks, now);
+        self.operators.expire(now);
+        let operator_changes = self.operators.take_changes();
         let threats = self.assessor.assess(now);
         let live: Vec<TrackId> = self.live.iter().copied().collect();
         for ev in self.alerts.process(&threats, &live, now) {
@@ -727,7 +742,8 @@ impl AssessStage {
         // Tracks as people see them: confirmed ones, and the deletion of ones shown before.
         let mut views = Vec::new();
         for t in step.tracks {
-            let label = match self.assessor.classification(t.id) {
+            let classification = self.assessor.classification(t.id);
+            let label = match &classification {
                 Some(c) => (c.class, c.dark),
                 None => self
                     .shown
@@ -748,6 +764,7 @@ impl AssessStage {
                     track: t,
                     class: label.0,
                     dark: label.1,
+                    reasons: classification.map(|c| c.reasons).unwrap_or_default(),
                 });
             }
         }
@@ -786,6 +803,12 @@ impl AssessStage {
             }
             for u in &unit_views {
                 s.units.insert(u.unit_id.clone(), u.clone());
+            }
+            for uas in &operator_changes.removed {
+                s.operators.remove(uas);
+            }
+            for e in operator_changes.updated {
+                s.operators.insert(e.uas_id.clone(), e);
             }
         }
         if !views.is_empty() {

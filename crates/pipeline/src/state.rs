@@ -48,6 +48,11 @@ pub struct TrackView {
     pub class: TargetClass,
     /// No Remote ID / ADS-B identity.
     pub dark: bool,
+    /// Why it is labelled so, in words: identity, sensor classifications, speed, and the
+    /// manned-aircraft awareness findings (e.g. suppressed because it moves with an ADS-B
+    /// aircraft).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
 }
 
 /// A protected unit's current position and freshness.
@@ -90,6 +95,9 @@ pub struct LiveState {
     pub units: BTreeMap<UnitId, UnitView>,
     /// Latest event of every alert (cleared ones included).
     pub alerts: BTreeMap<AlertId, AlertEvent>,
+    /// Operators and take-off points of Remote ID aircraft linked to a track, by UAS ID
+    /// (kept a grace period after the aircraft's track ended; `operators.rs`).
+    pub operators: BTreeMap<String, crate::operators::OperatorEntity>,
     /// Feed health.
     pub sensors: BTreeMap<SensorId, SensorStatus>,
     /// Playback speed (×real time; 0 = as fast as possible; 1 for live).
@@ -140,6 +148,7 @@ impl LiveState {
             tracks: BTreeMap::new(),
             units,
             alerts: BTreeMap::new(),
+            operators: BTreeMap::new(),
             sensors,
             speed,
             inputs_finished: false,

@@ -555,7 +555,7 @@ fn the_documented_examples_decode_and_follow_the_schema() {
         for k in v.as_object().unwrap().keys() {
             assert!(declared.contains_key(k), "`{k}` is not in the schema");
         }
-        let mut d = picket_inputs::RemoteIdLiveDecoder::new(SensorId("doc".into()));
+        let mut d = picket_inputs::RemoteIdLiveDecoder::new(SensorId("doc".into()), None);
         let (mut obs, mut rejects) = (Vec::new(), Vec::new());
         d.decode(rx, line.as_bytes(), &mut obs, &mut rejects);
         assert!(rejects.is_empty(), "{line}: {rejects:?}");
@@ -587,7 +587,7 @@ fn mutated_real_payloads_never_panic() {
         )
         .into_bytes()
     }));
-    let mut d = picket_inputs::RemoteIdLiveDecoder::new(SensorId("mut".into()));
+    let mut d = picket_inputs::RemoteIdLiveDecoder::new(SensorId("mut".into()), None);
     let rx = Timestamp::parse_rfc3339("2024-10-07T13:22:55Z").unwrap();
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut rand = move || {

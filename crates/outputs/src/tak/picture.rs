@@ -688,6 +688,7 @@ mod tests {
             },
             class: TargetClass::Drone,
             dark: true,
+            reasons: Vec::new(),
         }
     }
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// A direct GeoChat line as ATAK sends it, from `uid` / `callsign` to Picket (`to_uid`).
-fn chat_xml(uid: &str, callsign: &str, to_uid: &str, to_callsign: &str, text: &str) -> String {
+pub fn chat_xml(uid: &str, callsign: &str, to_uid: &str, to_callsign: &str, text: &str) -> String {
     let t = picket_cot::format_cot_time(wall_now());
     let s = picket_cot::format_cot_time(wall_now().plus_secs_f64(86_400.0));
     let msg = format!("{:x}", wall_now().as_micros());
@@ -24,7 +24,7 @@ fn chat_xml(uid: &str, callsign: &str, to_uid: &str, to_callsign: &str, text: &s
     )
 }
 
-fn drone_line(p: GeoPoint) -> String {
+pub fn drone_line(p: GeoPoint) -> String {
     format!(
         r#"{{"sensor":"rid-1","time":"{}","position":{{"lat_deg":{},"lon_deg":{},"alt_hae_m":{}}},"sigma_h_m":5,"sigma_v_m":8,"remote_id":"PICKETACK0001","velocity_enu_mps":[0,20,0],"class":"drone","class_confidence":0.9}}"#,
         wall_now(),

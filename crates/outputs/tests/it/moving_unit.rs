@@ -118,6 +118,7 @@ async fn a_patrols_sa_through_taky_moves_its_bubble_and_goes_stale_when_it_stops
         source: TakSaSource::Tcp(format!("127.0.0.1:{}", taky.port)),
         units: patrol_mapping(),
         fallback_hae_m: 1400.0,
+        accept_acks_from_mesh: false,
     };
     let mut c = PipelineConfig::new(
         patrol_site(vec![friendly_sensor(sensor)]),
@@ -207,6 +208,7 @@ async fn a_drone_closing_on_a_moving_patrol_is_alerted_to_that_patrol_only() {
         source: TakSaSource::Tcp(format!("127.0.0.1:{}", taky.port)),
         units: patrol_mapping(),
         fallback_hae_m: 1400.0,
+        accept_acks_from_mesh: false,
     };
     let mut sensors = vec![friendly_sensor("tak-sa")];
     sensors.push(SensorInfo {

@@ -35,6 +35,7 @@ fn drone(site: &picket_pipeline::SiteModel, status: TrackStatus, north_m: f64) -
         },
         class: TargetClass::Drone,
         dark: false,
+        reasons: Vec::new(),
     }
 }
 

@@ -41,6 +41,7 @@ fn track(id: u64, site: &picket_pipeline::SiteModel) -> TrackView {
         },
         class: TargetClass::Drone,
         dark: true,
+        reasons: Vec::new(),
     }
 }
 

@@ -117,6 +117,7 @@ async fn a_patrols_sa_comes_in_over_mutual_tls_and_an_untrusted_certificate_brin
         },
         units: patrol_mapping(),
         fallback_hae_m: 1400.0,
+        accept_acks_from_mesh: false,
     };
     // The same server under its other name, with a certificate taky does not trust.
     let (cert, key) = pki.stranger_client("impostor-sa");
@@ -132,6 +133,7 @@ async fn a_patrols_sa_comes_in_over_mutual_tls_and_an_untrusted_certificate_brin
         },
         units: patrol_mapping(),
         fallback_hae_m: 1400.0,
+        accept_acks_from_mesh: false,
     };
     let mut c = PipelineConfig::new(
         patrol_site(vec![friendly_sensor("tak-tls"), friendly_sensor("tak-bad")]),

@@ -159,6 +159,24 @@ fn a_radar_track_moving_with_the_agency_helicopter_is_suppressed_and_a_small_slo
         dark_drone_updates > 30,
         "{dark_drone_updates} dark drone track records"
     );
+    // The track record says why it is quiet.
+    let stated = tracks
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|t| t["identity"].is_null() && t["class"] == "drone")
+        .filter(|t| {
+            t["reasons"].as_array().is_some_and(|r| {
+                r.iter().any(|x| {
+                    x.as_str()
+                        .is_some_and(|x| x.starts_with("moves with ADS-B aircraft"))
+                })
+            })
+        })
+        .count();
+    assert!(
+        stated > 0,
+        "no dark drone track record states the suppression"
+    );
 
     let uav = raised(&with, true);
     assert_eq!(uav.len(), 1, "{with:?}");
