@@ -9,6 +9,7 @@ import * as L from '/vendor/leaflet/leaflet-src.esm.js';
 
 const TOKEN_KEY = 'picket.token';
 const TRAIL_POINTS = 60;
+const OP_TRAIL_POINTS = 256; // as many as the server keeps per operator
 // A track the server stopped mentioning (without a `deleted` update) goes after this much data time.
 const TRACK_EXPIRY_MS = 60_000;
 // The leader line shows where a track will be in this many seconds at its current velocity.
@@ -447,6 +448,10 @@ function upsertTrack(t) {
       leader: L.polyline([], { pane: 'trails', color: CLASS_COLOUR[cls], weight: 1, opacity: 0.8, dashArray: '2 3', interactive: false }),
       op: null,
       opLine: null,
+      opTrail: null,
+      opTrailPts: [],
+      opHistoryAsked: false,
+      takeOff: null,
       seenMs: 0,
       last: t,
     };
@@ -515,10 +520,74 @@ function upsertTrack(t) {
       v.op.setLatLng(op);
     }
     v.opLine.setLatLngs([op, pos]);
+    addOperatorFixes(v, [op]);
+    // The pilot's earlier positions (before this page saw the track) come from the server.
+    if (!v.opHistoryAsked) {
+      v.opHistoryAsked = true;
+      loadOperatorHistory(t.id);
+    }
   } else if (v.op) {
     trackLayer.removeLayer(v.op);
     trailLayer.removeLayer(v.opLine);
     v.op = v.opLine = null;
+  }
+
+  if (isGeo(t.take_off_position)) {
+    const to = ll(t.take_off_position);
+    if (!v.takeOff) {
+      v.takeOff = L.marker(to, {
+        keyboard: false,
+        icon: L.divIcon({ className: 'to-icon', iconSize: [14, 14], html: '<div class="to-mark">T</div>' }),
+      }).bindTooltip(`take-off point of T${esc(t.id)}`, { direction: 'top', className: 'lbl' });
+      v.takeOff.on('add', () => v.takeOff?.getElement()?.setAttribute('data-testid', 'takeoff-marker'));
+      trackLayer.addLayer(v.takeOff);
+    } else {
+      v.takeOff.setLatLng(to);
+    }
+  } else if (v.takeOff) {
+    trackLayer.removeLayer(v.takeOff);
+    v.takeOff = null;
+  }
+}
+
+// A faint line through the operator's recent positions (oldest first).
+function addOperatorFixes(v, points) {
+  for (const p of points) {
+    const prev = v.opTrailPts[v.opTrailPts.length - 1];
+    if (!prev || prev[0] !== p[0] || prev[1] !== p[1]) v.opTrailPts.push(p);
+  }
+  if (v.opTrailPts.length > OP_TRAIL_POINTS) v.opTrailPts.splice(0, v.opTrailPts.length - OP_TRAIL_POINTS);
+  if (!v.opTrail) {
+    v.opTrail = L.polyline([], {
+      pane: 'trails',
+      color: '#ff9f1a',
+      weight: 1,
+      opacity: 0.35,
+      interactive: false,
+    });
+    v.opTrail.on('add', () => v.opTrail?.getElement()?.setAttribute('data-testid', 'operator-trail'));
+    trailLayer.addLayer(v.opTrail);
+  }
+  v.opTrail.setLatLngs(v.opTrailPts);
+}
+
+async function loadOperatorHistory(trackId) {
+  const session = state.session;
+  try {
+    const res = await api(`/api/operators/T${encodeURIComponent(trackId)}`);
+    if (!res.ok) return; // not known (yet): the track's own reports draw the line
+    const op = await res.json();
+    const v = state.tracks.get(trackId);
+    if (session !== state.session || !v) return;
+    const history = (Array.isArray(op.positions) ? op.positions : [])
+      .map((f) => f.position)
+      .filter(isGeo)
+      .map(ll);
+    const seen = v.opTrailPts;
+    v.opTrailPts = [];
+    addOperatorFixes(v, history.concat(seen));
+  } catch (e) {
+    if (!(e instanceof Unauthorized)) console.warn('operator history', e);
   }
 }
 
@@ -541,6 +610,8 @@ function removeTrack(id) {
   trailLayer.removeLayer(v.leader);
   if (v.op) trackLayer.removeLayer(v.op);
   if (v.opLine) trailLayer.removeLayer(v.opLine);
+  if (v.opTrail) trailLayer.removeLayer(v.opTrail);
+  if (v.takeOff) trackLayer.removeLayer(v.takeOff);
   state.tracks.delete(id);
 }
 

@@ -261,6 +261,27 @@ async function main() {
     throw new Error(`no track changed position within ${MOVE_TIMEOUT_MS / 1000} s`);
   });
 
+  await check('a Remote ID pilot shows with its recent positions, as the server has it', async () => {
+    await page.waitForSelector('[data-testid="operator-marker"]', { state: 'attached', timeout: TRACKS_TIMEOUT_MS });
+    await page.waitForSelector('[data-testid="operator-trail"]', { state: 'attached', timeout: 10_000 });
+    const res = await fetch(`${base}/api/operators`, { headers: { Authorization: `Bearer ${decodeURIComponent(token)}` } });
+    if (res.status !== 200) throw new Error(`GET /api/operators gave HTTP ${res.status}`);
+    const ops = await res.json();
+    const linked = ops.filter((o) => o.aircraft_live && o.position);
+    if (linked.length === 0) throw new Error(`the map shows a pilot but /api/operators lists none live: ${JSON.stringify(ops)}`);
+    const one = await fetch(`${base}/api/operators/T${linked[0].aircraft_track_id}`, {
+      headers: { Authorization: `Bearer ${decodeURIComponent(token)}` },
+    });
+    const history = (await one.json()).positions ?? [];
+    if (history.length < 1) throw new Error(`no history for T${linked[0].aircraft_track_id}`);
+    // The demo's pilots report live GNSS positions, none a take-off point: no take-off marker.
+    const withTakeOff = ops.filter((o) => o.take_off).length;
+    const takeOffMarkers = await page.locator('[data-testid="takeoff-marker"]').count();
+    if (withTakeOff === 0 && takeOffMarkers !== 0) throw new Error(`${takeOffMarkers} take-off markers, no take-off point reported`);
+    if (withTakeOff > 0) await page.waitForSelector('[data-testid="takeoff-marker"]', { state: 'attached', timeout: 10_000 });
+    return `${linked.length} live pilots, ${history.length} fixes of ${linked[0].uas_id}, ${withTakeOff} take-off points`;
+  });
+
   await check('the header shows the data time and a live connection', async () => {
     await page.waitForFunction(
       () => /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/.test(document.querySelector('[data-testid="data-time"]')?.textContent ?? ''),

@@ -19,6 +19,8 @@ pub(crate) fn router(ctx: ApiContext) -> Router {
         .route("/metrics", get(metrics))
         .route("/api/site", get(site))
         .route("/api/tracks", get(tracks))
+        .route("/api/operators", get(operators))
+        .route("/api/operators/{track_id}", get(operator))
         .route("/api/units", get(units))
         .route("/api/alerts", get(alerts))
         .route("/api/alerts/{id}/ack", post(acknowledge))
@@ -150,6 +152,84 @@ async fn tracks(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let s = read_state(&ctx)?;
     Ok(Json(json!(s.tracks.values().collect::<Vec<_>>())))
+}
+
+/// An operator entity as the API shows it: the latest fix as `position`, the whole history
+/// (`positions`) only when asked for one aircraft.
+fn operator_json(e: &picket_pipeline::OperatorEntity, history: bool) -> serde_json::Value {
+    let mut v = json!({
+        "uas_id": e.uas_id,
+        "aircraft_track_id": e.aircraft_track_id,
+        "aircraft_live": e.aircraft_live,
+        "aircraft_ended": e.aircraft_ended,
+        "position": e.position(),
+        "position_time": e.positions.back().map(|f| f.time),
+        "take_off": e.take_off,
+        "first_seen": e.first_seen,
+        "last_seen": e.last_seen,
+        "fixes": e.positions.len(),
+    });
+    if history {
+        v["positions"] = json!(e.positions);
+    }
+    v
+}
+
+// Visibility: an operator is shown with its aircraft's track, and `/api/tracks` sends every
+// track to every authenticated caller (tracks are the site's shared picture; what is
+// need-to-know is where officers are). So no caller is refused an operator their sectors
+// could not see the aircraft of — if tracks ever get sector-filtered, filter here the same way.
+async fn operators(
+    State(ctx): State<ApiContext>,
+    Caller(p): Caller,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (v, detail) = {
+        let s = read_state(&ctx)?;
+        let v: Vec<_> = s
+            .operators
+            .values()
+            .map(|e| operator_json(e, false))
+            .collect();
+        let ids: Vec<&str> = s.operators.keys().map(String::as_str).collect();
+        (json!(v), format!("uas: {}", ids.join(",")))
+    };
+    // A pilot's position is sensitive: who looked is recorded.
+    audit(&ctx, &p, "view_operators", detail).await;
+    Ok(Json(v))
+}
+
+async fn operator(
+    State(ctx): State<ApiContext>,
+    Caller(p): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let track_id = id.trim_start_matches('T').parse::<u64>().map_err(|_| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "`{}` is not a track id (12 or T12)",
+                id.chars().take(32).collect::<String>()
+            ),
+        )
+    })?;
+    let found = {
+        let s = read_state(&ctx)?;
+        // Several UAS IDs may have flown as one track (re-identified): the live one, else the
+        // most recently heard.
+        s.operators
+            .values()
+            .filter(|e| e.aircraft_track_id == Some(picket_core::TrackId(track_id)))
+            .max_by_key(|e| (e.aircraft_live, e.last_seen))
+            .map(|e| (operator_json(e, true), e.uas_id.clone()))
+    };
+    let Some((v, uas)) = found else {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no operator known for track T{track_id}"),
+        ));
+    };
+    audit(&ctx, &p, "view_operator", format!("T{track_id} uas {uas}")).await;
+    Ok(Json(v))
 }
 
 async fn units(

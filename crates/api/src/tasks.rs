@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use picket_core::{GeoPoint, SensorId, TrackId, TrackStatus};
+use picket_core::{GeoPoint, Principal, SensorId, TrackId, TrackStatus};
 use picket_pipeline::{LookAt, TaskError};
 use serde_json::json;
 use std::time::Duration;
@@ -130,9 +130,34 @@ pub(crate) async fn task_sensor(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let sensor = SensorId(id);
+    let sensor_label: String = id.chars().take(64).collect();
+    let result = task_sensor_checked(&ctx, &p, SensorId(id), body).await;
+    // A refused attempt is audited too (the sent ones are, with their outcome, below).
+    if let Err(ApiError(status, why)) = &result {
+        if !matches!(
+            *status,
+            StatusCode::GATEWAY_TIMEOUT | StatusCode::BAD_GATEWAY
+        ) {
+            audit(
+                &ctx,
+                &p,
+                "task_sensor",
+                format!("sensor {sensor_label} refused ({}): {why}", status.as_u16()),
+            )
+            .await;
+        }
+    }
+    result
+}
+
+async fn task_sensor_checked(
+    ctx: &ApiContext,
+    p: &Principal,
+    sensor: SensorId,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let (default_alt_m, sectors) = {
-        let s = crate::routes::read_state(&ctx)?;
+        let s = crate::routes::read_state(ctx)?;
         if !s.site.sensors.iter().any(|x| x.id == sensor) {
             return Err(ApiError(
                 StatusCode::NOT_FOUND,
@@ -167,7 +192,7 @@ pub(crate) async fn task_sensor(
     let (position, track) = match target {
         Target::Place(g) => (g, None),
         Target::Track(t) => {
-            let s = crate::routes::read_state(&ctx)?;
+            let s = crate::routes::read_state(ctx)?;
             let v = s
                 .tracks
                 .get(&t)
@@ -198,8 +223,8 @@ pub(crate) async fn task_sensor(
         Err(e) => format!("not acknowledged: {e}"),
     };
     audit(
-        &ctx,
-        &p,
+        ctx,
+        p,
         "task_sensor",
         format!("sensor {sensor} task {task_id} look at {what}: {result}"),
     )

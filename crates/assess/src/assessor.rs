@@ -695,11 +695,10 @@ impl Assessor {
         if drone_like {
             level = level.min(ThreatLevel::Caution);
         }
-        if aware
-            .and_then(|f| f.moves_with.as_ref())
-            .is_some_and(|m| m.1)
-        {
-            level = ThreatLevel::Info;
+        match aware.and_then(|f| f.moves_with.as_ref()).map(|m| m.1) {
+            Some(crate::awareness::Hold::Info) => level = ThreatLevel::Info,
+            Some(crate::awareness::Hold::Caution) => level = level.min(ThreatLevel::Caution),
+            Some(crate::awareness::Hold::Nothing) | None => {}
         }
         // Faster than a small drone but not yet for long enough to be called a manned aircraft:
         // it will be one within seconds (or slow down and be assessed then), so do not alert

@@ -99,10 +99,21 @@ pub(crate) struct Facts {
     pub listed: Option<&'static str>,
     /// An ADS-B target flying like a drone: the reason.
     pub drone_like: Option<String>,
-    /// Moving with an ADS-B aircraft: the reason, and whether that keeps the track from
-    /// alerting (suppressed, or held at info while confirming; not when the aircraft itself
-    /// flies like a drone).
-    pub moves_with: Option<(String, bool)>,
+    /// Moving with an ADS-B aircraft: the reason, and what that does to the track's alerting.
+    pub moves_with: Option<(String, Hold)>,
+}
+
+/// What moving with an ADS-B target does to a track's alerting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Hold {
+    /// Suppressed (or held at info while confirming): the aircraft is on a list, or flies as
+    /// only a manned aircraft does (fast or high).
+    Info,
+    /// At most caution: the target is unlisted and flies low and slow. An ADS-B transmitter
+    /// costs little; a hostile drone carrying one must not silence its own radar track.
+    Caution,
+    /// Nothing: the target itself flies like a drone and is assessed as one.
+    Nothing,
 }
 
 impl Facts {
@@ -232,7 +243,21 @@ impl Awareness {
                         "moves with ADS-B target {who}, which itself flies like a drone: not \
                          suppressed"
                     ),
-                    false,
+                    Hold::Nothing,
+                ));
+                continue;
+            }
+            let manned_like = a.velocity_enu_mps[0].hypot(a.velocity_enu_mps[1])
+                > DRONE_LIKE_MAX_SPEED_MPS
+                || a.position.up_m > DRONE_LIKE_MAX_HEIGHT_M;
+            if self.lists.label(icao).is_none() && !manned_like {
+                streaks.remove(&s.id);
+                self.facts.entry(s.id).or_default().moves_with = Some((
+                    format!(
+                        "moves with unlisted ADS-B target {who}, which flies low and slow: at \
+                         most caution"
+                    ),
+                    Hold::Caution,
                 ));
                 continue;
             }
@@ -260,7 +285,7 @@ impl Awareness {
             } else {
                 format!("moves with ADS-B aircraft {who}; confirming, not alerted meanwhile")
             };
-            self.facts.entry(s.id).or_default().moves_with = Some((reason, true));
+            self.facts.entry(s.id).or_default().moves_with = Some((reason, Hold::Info));
         }
         // Tracks that left the gates (or are gone) start afresh next time.
         self.streaks = streaks;
@@ -374,6 +399,41 @@ mod tests {
     }
 
     #[test]
+    fn an_unlisted_low_slow_adsb_target_cannot_silence_a_radar_track() {
+        // A hostile drone with a cheap ADS-B Out (category "manned" or none), hovering low:
+        // the radar track moving with it is held at caution, never suppressed.
+        let mut a = Awareness::new(lists());
+        for t in 0..5 {
+            let t = f64::from(t);
+            let x = 10.0 * t;
+            a.update(&[
+                seen(1, t, Some(0x3C0009), [x, 0.0, 80.0], [10.0, 0.0, 0.0]),
+                seen(2, t, None, [x + 20.0, 10.0, 80.0], [10.0, 0.0, 0.0]),
+            ]);
+            let f = a.facts(TrackId(2)).unwrap().moves_with.clone().unwrap();
+            assert_eq!(f.1, Hold::Caution, "{f:?}");
+            assert!(
+                f.0.starts_with("moves with unlisted ADS-B target 3C0009"),
+                "{}",
+                f.0
+            );
+        }
+        // The same low, slow flight with a listed aircraft is suppressed.
+        let mut a = Awareness::new(lists());
+        for t in 0..5 {
+            let t = f64::from(t);
+            let x = 10.0 * t;
+            a.update(&[
+                seen(1, t, Some(0xA1B2C3), [x, 0.0, 80.0], [10.0, 0.0, 0.0]),
+                seen(2, t, None, [x + 20.0, 10.0, 80.0], [10.0, 0.0, 0.0]),
+            ]);
+        }
+        let f = a.facts(TrackId(2)).unwrap().moves_with.clone().unwrap();
+        assert_eq!(f.1, Hold::Info);
+        assert!(f.0.ends_with("suppressed"), "{}", f.0);
+    }
+
+    #[test]
     fn near_a_hovering_aircraft_the_gate_is_tight() {
         let mut a = Awareness::new(AircraftLists::default());
         let heli = seen(1, 0.0, Some(0xA1B2C3), [0.0, 0.0, 100.0], [0.0, 0.0, 0.0]);
@@ -395,7 +455,10 @@ mod tests {
             Some("ADS-B target flies like a drone: 15 m/s at 90 m above the site, UAV category")
         );
         let r = a.facts(TrackId(2)).unwrap().moves_with.clone().unwrap();
-        assert!(!r.1 && r.0.contains("not suppressed"), "{r:?}");
+        assert!(
+            r.1 == Hold::Nothing && r.0.contains("not suppressed"),
+            "{r:?}"
+        );
         // A light aircraft (category says manned) or one without a category at the same speed
         // and height is not flagged; an ultralight is.
         let mut cessna = seen(3, 0.0, Some(0x3C0002), [0.0, 0.0, 90.0], [15.0, 0.0, 0.0]);

@@ -75,8 +75,9 @@ impl AsterixDecoder {
             return Some(s);
         }
         // A report without I048/010 belongs to the only radar known, if there is one.
-        self.sites.get(&source).or_else(|| match self.sites.len() {
-            1 => self.sites.values().next(),
+        // A report naming another radar is never placed at this one.
+        self.sites.get(&source).or_else(|| match (source, self.sites.len()) {
+            (None, 1) => self.sites.values().next(),
             _ => None,
         })
     }

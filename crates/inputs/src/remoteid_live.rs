@@ -279,6 +279,13 @@ impl RemoteIdLiveDecoder {
             );
             return Ok(());
         }
+        if radio.crc_ok == Some(false) {
+            // Messages the receiver decoded from a frame whose CRC failed are not evidence.
+            return Err(rejected(
+                "quarantined",
+                "the receiver reports crc_ok: false".to_owned(),
+            ));
+        }
         let messages: Vec<&Value> = match (o.get("message"), o.get("messages")) {
             (Some(m), None) if m.is_object() => vec![m],
             (None, Some(Value::Array(a))) if !a.is_empty() && a.len() <= 16 => a.iter().collect(),
@@ -1126,6 +1133,16 @@ mod tests {
             ))
         );
         assert_eq!(o[0].side.rssi_dbm, Some(-69.0));
+    }
+
+    #[test]
+    fn decoded_messages_from_a_crc_failed_frame_are_quarantined() {
+        let mut d = RemoteIdLiveDecoder::new(SensorId("rid".into()), None);
+        let line = br#"{"mac":"60:60:1f:71:93:3b","crc_ok":false,"message":{"message_type":"location","lat":33.66,"lon":-82.19}}"#;
+        let (o, r) = decode(&mut d, line);
+        assert!(o.is_empty(), "{o:?}");
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(r[0].reason, "quarantined");
     }
 
     #[test]

@@ -7,16 +7,19 @@
 //! reports every target once per scan, all plots of a scan with one time of validity (the
 //! wall-clock time the scan is injected), the sensors' scans staggered evenly. A
 //! reader on the TAK socket stamps every CoT event when its bytes arrive. Each track event
-//! carries the data time of the fusion step that produced it (`__picket data_time`), each
-//! alert marker the data time of its alert event; the step at time `b` runs when the first
-//! observation with time ≥ `b` arrives (the reorder window is 0), so that observation is
-//! the one that triggered the CoT, and the latency is its arrival on the socket minus that
-//! observation's injection. Observations wait up to one step period in fusion's batch
-//! before that (reported separately as the batching delay, a setting, not a cost).
+//! carries the time of its newest observation (`__picket data_time`), each alert marker the
+//! time of the fusion step that raised or updated it; fusion processes data of time `t` in
+//! the step at the next step boundary `b`, which runs when the first observation with time
+//! ≥ `b` arrives (the reorder window is 0). That observation triggered the CoT, and the
+//! latency is the CoT's arrival on the socket minus that observation's injection. Before
+//! that, observations wait up to one step period in fusion's batch (reported separately:
+//! the age of the newest observation, a setting more than a cost). A subscriber to the
+//! pipeline's events splits the latency into fusion + assessment and the TAK output.
 //!
-//! Run: `cargo bench -p picket-outputs --bench latency -- [--sensors 10] [--targets 1000]
-//! [--scan-ms 200] [--seconds 10] [--step-ms 100] [--units 10] [--warmup-s 3]`
-//! (input rate = sensors × targets / scan period: 50 000 observations/s by default).
+//! Run: `cargo bench -p picket-outputs --bench latency -- [--sensors 50] [--targets 100]
+//! [--scan-ms 100] [--seconds 10] [--step-ms 200] [--units 10] [--warmup-s 3]`
+//! [--no-store-observations] (input rate = sensors × targets / scan period: 50 000
+//! observations/s by default).
 
 use picket_core::{
     ClassHint, GeoPoint, Input, LocalFrame, Measurement, Observation, ProtectedUnit, SensorId,
@@ -28,7 +31,7 @@ use picket_pipeline::{
     AdapterContext, Event, Feed, LiveAdapter, OutputSink, PipelineConfig, SensorInfo, SiteModel,
     Source,
 };
-use picket_store::SqliteStore;
+use picket_store::{SqliteStore, Store, StoreError};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -58,17 +61,21 @@ struct Args {
     step_ms: u64,
     units: usize,
     warmup_s: f64,
+    /// Leave observations out of the store (tracks, alerts and audit still go in): shows
+    /// what persisting every observation costs.
+    no_store_observations: bool,
 }
 
 fn args() -> Args {
     let mut a = Args {
-        sensors: 10,
-        scan_ms: 200,
+        sensors: 50,
+        scan_ms: 100,
         seconds: 10.0,
-        targets: 1_000,
-        step_ms: 100,
+        targets: 100,
+        step_ms: 200,
         units: 10,
         warmup_s: 3.0,
+        no_store_observations: false,
     };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -82,6 +89,11 @@ fn args() -> Args {
             "--step-ms" => a.step_ms = val().parse().expect("--step-ms MS"),
             "--units" => a.units = val().parse().expect("--units N"),
             "--warmup-s" => a.warmup_s = val().parse().expect("--warmup-s S"),
+            "--no-store-observations" => {
+                a.no_store_observations = true;
+                i += 1;
+                continue;
+            }
             // `cargo bench` passes `--bench`; ignore what is not ours.
             _ => {
                 i += 1;
@@ -235,6 +247,59 @@ fn site(args: &Args) -> SiteModel {
     }
 }
 
+/// SQLite, without the observations (`--no-store-observations`).
+struct NoObservations(SqliteStore);
+
+impl Store for NoObservations {
+    fn append_inputs(&mut self, _: &[Input]) -> Result<(), StoreError> {
+        Ok(())
+    }
+    fn append_tracks(&mut self, t: &[picket_core::Track]) -> Result<(), StoreError> {
+        self.0.append_tracks(t)
+    }
+    fn append_alert_event(&mut self, e: &picket_core::AlertEvent) -> Result<(), StoreError> {
+        self.0.append_alert_event(e)
+    }
+    fn alert_events(&self) -> Result<Vec<picket_core::AlertEvent>, StoreError> {
+        self.0.alert_events()
+    }
+    fn current_alerts(&self) -> Result<Vec<picket_core::AlertEvent>, StoreError> {
+        self.0.current_alerts()
+    }
+    fn counts(&self) -> Result<picket_store::StoreCounts, StoreError> {
+        self.0.counts()
+    }
+    fn user_count(&self) -> Result<u64, StoreError> {
+        self.0.user_count()
+    }
+    fn issue_token(
+        &mut self,
+        user: &str,
+        role: picket_core::Role,
+        sectors: &[String],
+    ) -> Result<String, StoreError> {
+        self.0.issue_token(user, role, sectors)
+    }
+    fn authenticate(&self, token: &str) -> Result<Option<picket_core::Principal>, StoreError> {
+        self.0.authenticate(token)
+    }
+    fn revoke_tokens(&mut self, user: &str) -> Result<u64, StoreError> {
+        self.0.revoke_tokens(user)
+    }
+    fn audit(
+        &mut self,
+        time: Timestamp,
+        who: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        self.0.audit(time, who, action, detail)
+    }
+    fn audit_log(&self) -> Result<Vec<picket_store::AuditEntry>, StoreError> {
+        self.0.audit_log()
+    }
+}
+
 fn pct(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -332,8 +397,13 @@ async fn run(args: Args) {
     config.step_period_s = args.step_ms as f64 / 1000.0;
     config.outputs = vec![OutputSink::Adapter(Arc::new(out))];
     let (stop, shutdown) = watch::channel(false);
-    let store = SqliteStore::open_in_memory().expect("store");
-    let pipeline = picket_pipeline::start(config, Box::new(store), shutdown).expect("pipeline");
+    let sqlite = SqliteStore::open_in_memory().expect("store");
+    let store: Box<dyn Store> = if args.no_store_observations {
+        Box::new(NoObservations(sqlite))
+    } else {
+        Box::new(sqlite)
+    };
+    let pipeline = picket_pipeline::start(config, store, shutdown).expect("pipeline");
     // When assessment published each step's tracks (step time µs, wall µs): splits the
     // latency into pipeline (fusion, assessment) and TAK output (picture, encode, socket).
     let published: Arc<Mutex<Vec<(i64, i64)>>> = Arc::default();
@@ -410,8 +480,17 @@ async fn run(args: Args) {
     }
     let achieved = n_obs as f64 / gen_s;
     println!(
-        "input: {n_obs} observations ({} sensors × {} targets every {} ms) in {gen_s:.2} s = {achieved:.0} obs/s (asked {:.0}); fusion step {} ms, reorder window 0, TAK update period 100 ms",
-        args.sensors, args.targets, args.scan_ms, args.rate(), args.step_ms
+        "input: {n_obs} observations ({} sensors × {} targets every {} ms) in {gen_s:.2} s = {achieved:.0} obs/s (asked {:.0}); fusion step {} ms, reorder window 0, TAK update period 100 ms{}",
+        args.sensors,
+        args.targets,
+        args.scan_ms,
+        args.rate(),
+        args.step_ms,
+        if args.no_store_observations {
+            "; observations not stored"
+        } else {
+            ""
+        }
     );
     println!(
         "output: {n_cot} CoT events with a data time ({:.1} MB XML); after {} s warm-up: {} track events, {} alert markers",

@@ -11,6 +11,7 @@ use picket_core::{
     UnitPosition,
 };
 use picket_fusion::Tracker;
+use picket_remoteid::crosscheck::{CrossCheck, CrossCheckStats};
 use picket_store::Store;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -347,6 +348,12 @@ pub(crate) struct StepMsg {
 
 pub(crate) struct FusionStage {
     tracker: Tracker,
+    /// Remote ID receivers' disagreement with claimed positions, judged on each step's
+    /// observations before the tracker sees them (see `picket_remoteid::crosscheck`).
+    crosscheck: CrossCheck,
+    crosscheck_seen: CrossCheckStats,
+    crosscheck_pairs: Counter,
+    crosscheck_disagreements: Counter,
     step_us: i64,
     reorder_us: i64,
     live: bool,
@@ -376,8 +383,26 @@ impl FusionStage {
             // reports as they come.
             let _ = tracker.set_sensor_model(sensor.clone(), *model);
         }
+        let mut crosscheck = CrossCheck::new();
+        for s in &config.site.sensors {
+            if let (true, Some(p)) = (s.kind == "remote_id", s.position) {
+                crosscheck.set_receiver(s.id.clone(), p);
+            }
+        }
         FusionStage {
             tracker,
+            crosscheck,
+            crosscheck_seen: CrossCheckStats::default(),
+            crosscheck_pairs: metrics.counter(
+                "picket_remoteid_crosscheck_pairs_total",
+                "Remote ID reports of one UAS ID from two receivers whose RSSIs were compared.",
+                &[],
+            ),
+            crosscheck_disagreements: metrics.counter(
+                "picket_remoteid_crosscheck_disagreements_total",
+                "Receiver-pair comparisons that disagreed with the claimed position.",
+                &[],
+            ),
             step_us: (config.step_period_s * 1e6).round() as i64,
             reorder_us: (reorder_s * 1e6).round() as i64,
             live,
@@ -420,7 +445,22 @@ impl FusionStage {
         self.buffer.sort_by_key(|i| i.time());
         let split = self.buffer.partition_point(|i| i.time() < now);
         let split = if last { self.buffer.len() } else { split };
-        let batch: Vec<Input> = self.buffer.drain(..split).collect();
+        let mut batch: Vec<Input> = self.buffer.drain(..split).collect();
+        // In time order, so each report pairs with the other receivers' latest ones; the
+        // finding is stored with the observation too.
+        for i in &mut batch {
+            if let Input::Observation(o) = i {
+                self.crosscheck.observe(o);
+            }
+        }
+        let cc = self.crosscheck.stats();
+        self.crosscheck_pairs
+            .add(cc.pairs.saturating_sub(self.crosscheck_seen.pairs));
+        self.crosscheck_disagreements.add(
+            cc.disagreements
+                .saturating_sub(self.crosscheck_seen.disagreements),
+        );
+        self.crosscheck_seen = cc;
         let mut obs: Vec<Observation> = Vec::new();
         let mut units = Vec::new();
         for i in &batch {

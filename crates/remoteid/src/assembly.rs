@@ -380,10 +380,10 @@ impl Assembler {
     /// The aircraft a frame from `mac` naming `ids` (best first) belongs to, created or merged
     /// as needed.
     fn resolve(&mut self, mac: Option<MacAddr>, ids: &[(u8, String)], now: Timestamp) -> u64 {
-        let by_mac = self
-            .by_address
-            .get(&mac)
-            .copied()
+        // Records without a sender address (self-decoded JSON, some Bluetooth receivers) say
+        // nothing about which transmitter sent them: they never join an aircraft by address.
+        let by_mac = mac
+            .and_then(|_| self.by_address.get(&mac).copied())
             .filter(|k| self.aircraft.contains_key(k));
         let by_id = ids
             .iter()
@@ -464,6 +464,9 @@ impl Assembler {
     }
 
     fn link_address(&mut self, key: u64, mac: Option<MacAddr>) {
+        if mac.is_none() {
+            return;
+        }
         let Some(a) = self.aircraft.get_mut(&key) else {
             return;
         };

@@ -14,6 +14,8 @@
 //! * [`assembly`]: one aircraft per UAS ID across messages, transports and randomised MAC
 //!   addresses, with its operator and take-off point; DJI and French beacons included.
 //! * [`evidence`]: spoof and plausibility evidence per aircraft, combined into a score.
+//! * [`crosscheck`]: disagreement between receivers — the RSSI difference of two receivers
+//!   hearing the same UAS ID against the one its claimed position predicts.
 //!
 //! Not for: sockets, files, brokers or the clock (adapters own those). Input bytes
 //! are attacker-controlled: nothing here panics on them, and allocations are bounded by them.
@@ -22,6 +24,7 @@
 pub mod assembly;
 pub mod auth;
 pub mod capture;
+pub mod crosscheck;
 pub mod dji;
 pub mod evidence;
 pub mod fields;
@@ -36,6 +39,7 @@ pub use capture::{
     decode_capture, decode_frame, CaptureDecoder, DecodeRecord, FrameDecode, Quarantine,
     QuarantineReason, RecordMessage,
 };
+pub use crosscheck::CrossCheck;
 pub use message::{
     AuthPage, BasicId, DecodeError, EncodeError, Location, Message, MessagePack, OperatorId,
     PackView, SelfId, System, MESSAGE_LEN,

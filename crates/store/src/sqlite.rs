@@ -232,7 +232,41 @@ impl SqliteStore {
         }
         Ok(out)
     }
+
+    /// The stored observations of Remote ID aircraft `uas_id` that carry its operator's
+    /// position or its take-off point: the latest `limit`, oldest first. The operator's whole
+    /// history, where the live picture keeps only its latest fixes.
+    pub fn operator_observations(
+        &self,
+        uas_id: &str,
+        limit: usize,
+    ) -> Result<Vec<Observation>, StoreError> {
+        let key = identity_key(&Identity::RemoteId(uas_id.to_owned()));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let result = (|| -> Result<Vec<Observation>, Fail> {
+            let mut stmt = self.conn.prepare_cached(SELECT_OPERATOR_OBSERVATIONS)?;
+            let mut rows = stmt.query(params![key, limit])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let id: i64 = row.get(0)?;
+                let json: String = row.get(1)?;
+                let o = serde_json::from_str::<Observation>(&json)
+                    .map_err(|e| self.corrupt("observations", id, e))?;
+                out.push(o);
+            }
+            out.reverse();
+            Ok(out)
+        })();
+        result.map_err(self.context(|| format!("reading the operator history of {uas_id}")))
+    }
 }
+
+// By identity (no index on it: a scan, fine for an investigator's occasional question).
+const SELECT_OPERATOR_OBSERVATIONS: &str = "SELECT id, json FROM observations \
+    WHERE identity = ?1 \
+      AND (json_extract(json, '$.side.operator_position') IS NOT NULL \
+        OR json_extract(json, '$.side.take_off_position') IS NOT NULL) \
+    ORDER BY time_us DESC, id DESC LIMIT ?2";
 
 const INSERT_OBSERVATION: &str = "INSERT INTO observations \
     (sensor_id, time_us, kind, lat_deg, lon_deg, alt_hae_m, identity, json) \

@@ -157,6 +157,7 @@ async fn ack(h: &Harness, id: u64, token: &str) -> (u16, serde_json::Value) {
 const ROUTES: &[&str] = &[
     "/api/site",
     "/api/tracks",
+    "/api/operators",
     "/api/units",
     "/api/alerts",
     "/api/sensors",
@@ -311,4 +312,89 @@ async fn the_event_stream_wants_a_token_first() {
     assert_eq!(kinds[0], "hello");
     assert_eq!(kinds[1], "tracks", "snapshot follows hello");
     assert_eq!(kinds[2], "units");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_are_entities_linked_to_their_aircraft_with_their_history() {
+    let h = harness().await;
+    for path in ["/api/operators", "/api/operators/T1"] {
+        assert_eq!(get(&h, path, None).await.0, 401, "{path} without a token");
+        assert_eq!(get(&h, path, Some("wrong")).await.0, 401, "{path}");
+    }
+    let (code, list) = get(&h, "/api/operators", Some(&h.viewer)).await;
+    assert_eq!(code, 200, "{list}");
+    let list = list.as_array().unwrap().clone();
+    assert!(!list.is_empty(), "the scenario's Remote ID pilots");
+    let (_, tracks) = get(&h, "/api/tracks", Some(&h.viewer)).await;
+    let tracks = tracks.as_array().unwrap();
+    let mut live = 0;
+    for op in &list {
+        let uas = op["uas_id"].as_str().unwrap();
+        assert!(op["aircraft_track_id"].is_u64(), "{op}");
+        assert!(op["position"]["lat_deg"].is_f64(), "{op}");
+        assert!(op["fixes"].as_u64().unwrap() >= 1, "{op}");
+        assert!(
+            op.get("positions").is_none(),
+            "the list carries no history: {op}"
+        );
+        if op["aircraft_live"] == true {
+            live += 1;
+            // Linked to the live track that carries its UAS ID.
+            let t = tracks
+                .iter()
+                .find(|t| t["id"] == op["aircraft_track_id"])
+                .unwrap_or_else(|| panic!("no live track for {op}"));
+            assert_eq!(t["identity"]["remote_id"], uas, "{t}");
+            assert_eq!(t["operator_position"], op["position"], "{t}");
+        } else {
+            assert!(op["aircraft_ended"].is_string(), "{op}");
+        }
+    }
+    assert!(live >= 1, "an aircraft still flying at the end: {list:?}");
+
+    // One aircraft's operator with its history, oldest first, ending at the latest fix.
+    let op = list.iter().find(|o| o["aircraft_live"] == true).unwrap();
+    let id = op["aircraft_track_id"].as_u64().unwrap();
+    let (code, one) = get(&h, &format!("/api/operators/T{id}"), Some(&h.viewer)).await;
+    assert_eq!(code, 200, "{one}");
+    assert_eq!(one["uas_id"], op["uas_id"]);
+    let fixes = one["positions"].as_array().unwrap();
+    assert_eq!(fixes.len() as u64, one["fixes"].as_u64().unwrap());
+    assert!(fixes.len() > 1 && fixes.len() <= 256, "{}", fixes.len());
+    assert_eq!(fixes.last().unwrap()["position"], one["position"]);
+    let times: Vec<&str> = fixes.iter().map(|f| f["time"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
+    assert!(fixes
+        .iter()
+        .all(|f| f["sensor_id"].as_str().unwrap().starts_with("rid")));
+    assert_eq!(
+        get(&h, &format!("/api/operators/{id}"), Some(&h.viewer))
+            .await
+            .1,
+        one
+    );
+    assert_eq!(
+        get(&h, "/api/operators/T999999", Some(&h.admin)).await.0,
+        404
+    );
+    assert_eq!(get(&h, "/api/operators/pilot", Some(&h.admin)).await.0, 400);
+
+    // Sectors: like `/api/tracks`, which sends every track to every caller, an operator of
+    // another sector sees the same aircraft and so the same operators.
+    let (_, outsider_tracks) = get(&h, "/api/tracks", Some(&h.outsider)).await;
+    assert_eq!(outsider_tracks.as_array().unwrap(), tracks);
+    let (_, outsider) = get(&h, "/api/operators", Some(&h.outsider)).await;
+    assert_eq!(outsider.as_array().unwrap(), &list);
+
+    let log = SqliteStore::open(&h.db).unwrap().audit_log().unwrap();
+    let uas = op["uas_id"].as_str().unwrap();
+    assert!(log
+        .iter()
+        .any(|e| e.who == "vic" && e.action == "view_operators" && e.detail.contains(uas)));
+    assert!(log.iter().any(|e| e.who == "vic"
+        && e.action == "view_operator"
+        && e.detail == format!("T{id} uas {uas}")));
+    assert!(log
+        .iter()
+        .any(|e| e.who == "otto" && e.action == "view_operators"));
 }

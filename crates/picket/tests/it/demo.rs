@@ -186,6 +186,12 @@ fn check_seed(seed: u64) {
     assert!(why.contains("far too strong"), "{spoofer}");
     // The chaser's own broadcasts are honest.
     assert!(chaser["spoof"].is_null(), "{chaser}");
+    // Both receivers hear the chaser and their RSSI difference fits its claimed positions; the
+    // spoofer is heard by rid-east alone, so the cross-receiver check has nothing on it.
+    assert!(
+        !tracks.contains("disagree with the claimed position"),
+        "a cross-receiver finding in the demo"
+    );
 
     // Nothing else either: every alert is about one of the hostile drones.
     for a in &raised {

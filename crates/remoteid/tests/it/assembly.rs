@@ -718,3 +718,32 @@ fn a_serial_and_a_registration_sent_in_separate_frames_name_one_aircraft() {
         Some(Identity::RemoteId("FIN87astrdge12k".into()))
     );
 }
+
+#[test]
+fn location_only_records_without_a_sender_address_never_join_one_aircraft() {
+    let mut f = Feed::new(None);
+    let mut out = Vec::new();
+    for (i, lat) in [31.3, 31.4, 31.5].into_iter().enumerate() {
+        f.frame += 1;
+        let d = decode_frame(
+            LinkType::RADIOTAP,
+            &beacon(MAC_A, -60, &odid(1, vec![location(lat, -109.9, i as f64)])),
+        )
+        .unwrap();
+        let mut recs = Vec::new();
+        f.builder.records(
+            f.frame,
+            Some(t(&format!("2026-11-26T12:00:0{i}Z"))),
+            &d,
+            &mut recs,
+        );
+        // As a self-decoding receiver that names no sender would hand them over.
+        for r in &mut recs {
+            r.mac = None;
+        }
+        f.assembler.push(&recs, &mut out);
+    }
+    assert_eq!(out.len(), 3);
+    // 11 km apart each second: one aircraft would have "jumped"; three strangers did not.
+    assert!(out.iter().all(|o| o.side.spoof.is_none()), "{out:?}");
+}

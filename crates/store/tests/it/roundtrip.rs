@@ -268,3 +268,49 @@ fn everything_is_still_there_after_drop_and_reopen() {
     );
     assert_eq!(store.audit_log().unwrap().len(), 1);
 }
+
+#[test]
+fn an_operators_history_comes_back_from_the_stored_observations() {
+    let (_dir, _path, mut store) = disk_store();
+    let uas = |o: &Observation| match &o.identity {
+        Some(picket_core::Identity::RemoteId(u)) => u.clone(),
+        _ => String::new(),
+    };
+    // One aircraft heard 6 times: with an operator position, without one (not history), with
+    // only a take-off point; another aircraft and a radar plot around it.
+    let mut ours = Vec::new();
+    for i in 0..6 {
+        let mut o = remote_id_observation(1);
+        o.time = Timestamp::from_micros(T0_US + i * 1_000_000);
+        match i {
+            2 => o.side.operator_position = None,
+            4 => {
+                o.side.operator_position = None;
+                o.side.take_off_position = Some(picket_core::GeoPoint::new(31.3, -110.1, 1_390.0));
+            }
+            _ => {}
+        }
+        ours.push(o);
+    }
+    let id = uas(&ours[0]);
+    let mut batch: Vec<Input> = ours.iter().cloned().map(Input::Observation).collect();
+    batch.insert(1, Input::Observation(remote_id_observation(2)));
+    batch.insert(3, Input::Observation(radar_observation(1)));
+    // Stored out of time order: the history still comes back in time order.
+    batch.swap(0, 4);
+    store.append_inputs(&batch).unwrap();
+
+    let want: Vec<Observation> = ours
+        .iter()
+        .filter(|o| o.side.operator_position.is_some() || o.side.take_off_position.is_some())
+        .cloned()
+        .collect();
+    assert_eq!(want.len(), 5);
+    assert_eq!(store.operator_observations(&id, 100).unwrap(), want);
+    // The latest ones when limited.
+    assert_eq!(store.operator_observations(&id, 2).unwrap(), want[3..]);
+    assert!(store
+        .operator_observations("nobody", 10)
+        .unwrap()
+        .is_empty());
+}
