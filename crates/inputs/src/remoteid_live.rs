@@ -999,6 +999,7 @@ async fn run_mqtt(input: RemoteIdMqtt, ctx: AdapterContext) {
     let mut decoder = RemoteIdLiveDecoder::new(sink.sensor_id().clone(), position);
     let mut backoff = MIN_BACKOFF;
     let mut connected = false;
+    let mut connected_at = std::time::Instant::now();
     loop {
         let event = tokio::select! {
             _ = shutdown.changed() => break,
@@ -1006,8 +1007,8 @@ async fn run_mqtt(input: RemoteIdMqtt, ctx: AdapterContext) {
         };
         match event {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                backoff = MIN_BACKOFF;
                 connected = true;
+                connected_at = std::time::Instant::now();
                 // A clean session forgets subscriptions: subscribe on every connection.
                 if let Err(e) = client.try_subscribe(sub.topic.clone(), QoS::AtLeastOnce) {
                     tracing::error!(sensor = %sink.sensor_id(), broker = %label, "cannot subscribe: {e}");
@@ -1042,6 +1043,12 @@ async fn run_mqtt(input: RemoteIdMqtt, ctx: AdapterContext) {
                         format!("MQTT connection to {label} lost: {e}; reconnecting"),
                     );
                     connected = false;
+                    // Only a connection that lasted starts the backoff afresh: one that breaks
+                    // at once (an oversized retained message, a broker that drops us) must not
+                    // be retried every MIN_BACKOFF forever.
+                    if connected_at.elapsed() >= Duration::from_secs(10) {
+                        backoff = MIN_BACKOFF;
+                    }
                 }
                 tracing::warn!(sensor = %sink.sensor_id(), broker = %label, "MQTT: {e}; reconnecting in {backoff:?}");
                 tokio::select! {

@@ -13,6 +13,8 @@ const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// First wait before reconnecting; doubles per failure up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// A connection that lasted this long resets the backoff.
+const STABLE_CONNECTION: Duration = Duration::from_secs(10);
 
 /// Where a stream feed's bytes come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +89,7 @@ async fn tcp(
         };
         match conn {
             Ok(mut stream) => {
-                backoff = FIRST_BACKOFF;
+                let connected_at = std::time::Instant::now();
                 sink.announce(true, format!("connected to {what} feed {addr}"));
                 tracing::info!(sensor = %sink.sensor_id(), %addr, "{what} feed connected");
                 decoder.start();
@@ -115,6 +117,11 @@ async fn tcp(
                 }
                 sink.announce(false, format!("{what} feed {addr} closed; reconnecting"));
                 tracing::warn!(sensor = %sink.sensor_id(), %addr, "{what} feed closed; reconnecting");
+                // Only a connection that lasted starts the backoff afresh: a peer that accepts
+                // and closes at once must not be hammered every FIRST_BACKOFF.
+                if connected_at.elapsed() >= STABLE_CONNECTION {
+                    backoff = FIRST_BACKOFF;
+                }
             }
             Err(e) => {
                 tracing::warn!(sensor = %sink.sensor_id(), %addr, "cannot connect to {what} feed: {e}; retrying in {backoff:?}")

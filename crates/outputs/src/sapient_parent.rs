@@ -298,10 +298,15 @@ async fn wait_draining(
     }
 }
 
+/// How long one frame may take to go out before the parent counts as gone.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
 async fn write(w: &mut OwnedWriteHalf, msg: &SapientMessage, c: &Counters) -> bool {
     let Some(f) = frame(msg) else { return true };
-    if w.write_all(&f).await.is_err() {
-        return false;
+    // A parent that stops reading must not wedge the link: give up and reconnect.
+    match tokio::time::timeout(WRITE_TIMEOUT, w.write_all(&f)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) | Err(_) => return false,
     }
     c.sent.inc();
     true

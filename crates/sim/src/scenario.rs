@@ -1218,4 +1218,55 @@ mod remote_id_tests {
         assert!(too_loud * 2 > seen_spoofer, "{too_loud} of {seen_spoofer}");
         assert!(seen_chaser > 100, "{seen_chaser}");
     }
+
+    /// The cross-receiver RSSI check over both receivers' decoded beacons, as the pipeline runs
+    /// it: the chaser, heard by both, agrees with its claims; the spoofer and the hobby drone
+    /// are heard by rid-east alone, so the check has no pair to judge them by.
+    #[test]
+    fn both_receivers_agree_with_the_honest_chaser() {
+        let s = naco(Timestamp::parse_rfc3339("2026-11-26T12:00:00Z").unwrap(), 7);
+        let mut builder = picket_remoteid::capture::RecordBuilder::new();
+        let mut check = picket_remoteid::CrossCheck::new();
+        let mut assemblers = std::collections::BTreeMap::new();
+        for x in s.sensors.iter().filter(|x| x.kind == "remote_id") {
+            let mut c = picket_remoteid::ObservationContext::new(x.id.clone());
+            c.receiver_position = x.position;
+            assert!(check.set_receiver(x.id.clone(), x.position.unwrap()));
+            assemblers.insert(x.id.clone(), picket_remoteid::Assembler::new(c));
+        }
+        let mut heard_by: std::collections::BTreeSet<(String, String)> = Default::default();
+        for (n, f) in s.remote_id.iter().enumerate() {
+            let d = picket_remoteid::decode_frame(picket_pcap::LinkType::RADIOTAP, &f.bytes)
+                .expect("a well-formed radiotap frame");
+            let mut recs = Vec::new();
+            builder.records(n as u64 + 1, Some(f.time), &d, &mut recs);
+            let mut obs = Vec::new();
+            assemblers
+                .get_mut(&f.sensor_id)
+                .unwrap()
+                .push(&recs, &mut obs);
+            for mut o in obs {
+                check.observe(&mut o);
+                let Some(Identity::RemoteId(id)) = &o.identity else {
+                    continue;
+                };
+                heard_by.insert((id.clone(), o.sensor_id.0.clone()));
+                let why = o.side.spoof.map(|e| e.reasons).unwrap_or_default();
+                assert!(!why.iter().any(|r| r.contains("disagree")), "{id}: {why:?}");
+            }
+        }
+        let stats = check.stats();
+        assert!(stats.pairs > 50, "{stats:?}");
+        assert_eq!(stats.disagreements, 0, "{stats:?}");
+        let by = |id: &str| -> Vec<&str> {
+            heard_by
+                .iter()
+                .filter(|x| x.0 == id)
+                .map(|x| x.1.as_str())
+                .collect()
+        };
+        assert_eq!(by("1581F5BKD2353005Q2"), ["rid-east", "rid-west"]);
+        assert_eq!(by("1581F4XR7A0021C3"), ["rid-east"]);
+        assert_eq!(by("1668A23KX90D77H1"), ["rid-east"]);
+    }
 }
