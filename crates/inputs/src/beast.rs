@@ -2,8 +2,8 @@
 //! 30005): reconnect with backoff, resynchronise after garbage, decode with CPR state kept
 //! across frames, and turn airborne positions into observations.
 
-use crate::stream::{self, StreamDecoder, StreamSource};
-use picket_core::{Input, Timestamp};
+use crate::stream::{self, Clock, DataTime, StreamDecoder, StreamSource};
+use picket_core::Input;
 use picket_modes::{BeastDeframer, BeastKind, Decoder, TrackerConfig};
 use picket_pipeline::{AdapterContext, InputSink, LiveAdapter};
 
@@ -47,7 +47,7 @@ impl StreamDecoder for BeastStream {
     fn push(
         &mut self,
         mut chunk: &[u8],
-        received: Timestamp,
+        clock: &mut Clock,
         sink: &InputSink,
         out: &mut Vec<Input>,
     ) {
@@ -62,6 +62,13 @@ impl StreamDecoder for BeastStream {
                         continue;
                     }
                 };
+                // Only Mode S frames are stamped: the others are not observed, and a status
+                // frame's time may be in another format.
+                if !matches!(frame.kind, BeastKind::ModeSShort | BeastKind::ModeSLong) {
+                    continue;
+                }
+                // The 12 MHz counter paces a recording (a live feed: reception time).
+                let received = clock.stamp(DataTime::ticks(frame.mlat_ticks));
                 match observe(&mut self.decoder, sink.sensor_id(), &frame, received) {
                     Some(Ok(i)) => out.push(i),
                     Some(Err(e)) => sink.reject("mode s", &e),
@@ -77,7 +84,7 @@ impl StreamDecoder for BeastStream {
     fn finish(
         &mut self,
         _clean: bool,
-        _received: Timestamp,
+        _clock: &mut Clock,
         sink: &InputSink,
         _out: &mut Vec<Input>,
     ) {

@@ -4,16 +4,19 @@
 //!
 //! AVR frames go through the same Mode S decoder and CPR state as Beast frames. SBS lines are
 //! already decoded by the receiver: positions come as latitude/longitude (no CPR), callsign and
-//! velocity on lines of their own ([`picket_modes::SbsTracker`] joins them). Every
-//! observation is stamped with its reception time: AVR `@` ticks are a free-running receiver
-//! clock, and SBS date/time fields are the receiver's local time without a zone.
+//! velocity on lines of their own ([`picket_modes::SbsTracker`] joins them). A live feed's
+//! observations are stamped with their reception time: AVR `@` ticks are a free-running
+//! receiver clock, and SBS date/time fields are the receiver's local time without a zone. A
+//! recording (`file:`) is played at its pace, timed from those same fields (AVR `@` ticks, SBS
+//! generated date/time; see `stream::Pacer`); an AVR `*` record or an SBS line without a valid
+//! date/time takes the previous message's time.
 //!
 //! Hostile input: lines are bounded (a longer one is counted as malformed and skipped to its
 //! newline), a garbage line is counted and the next line parses again.
 
 use crate::beast::{decoder_at, observe_mode_s};
-use crate::stream::{self, Line, Lines, StreamDecoder, StreamSource};
-use picket_core::{Input, Timestamp};
+use crate::stream::{self, Clock, DataTime, Line, Lines, StreamDecoder, StreamSource};
+use picket_core::Input;
 use picket_modes::framing::{avr, sbs};
 use picket_modes::{Decoder, SbsTracker, TrackerConfig};
 use picket_pipeline::{AdapterContext, InputSink, LiveAdapter};
@@ -76,7 +79,7 @@ struct AvrStream {
 fn avr_line(
     decoder: &mut Decoder,
     line: Line<'_>,
-    received: Timestamp,
+    clock: &mut Clock,
     sink: &InputSink,
     out: &mut Vec<Input>,
 ) {
@@ -106,6 +109,7 @@ fn avr_line(
         if frame.data().len() < 7 {
             continue;
         }
+        let received = clock.stamp(frame.mlat_ticks.map_or(DataTime::Unknown, DataTime::ticks));
         match observe_mode_s(decoder, sink.sensor_id(), frame.data(), received) {
             Some(Ok(i)) => out.push(i),
             Some(Err(e)) => sink.reject("mode s", &e),
@@ -118,15 +122,15 @@ impl StreamDecoder for AvrStream {
     fn start(&mut self) {
         self.lines.reset();
     }
-    fn push(&mut self, bytes: &[u8], received: Timestamp, sink: &InputSink, out: &mut Vec<Input>) {
+    fn push(&mut self, bytes: &[u8], clock: &mut Clock, sink: &InputSink, out: &mut Vec<Input>) {
         let decoder = &mut self.decoder;
         self.lines
-            .push(bytes, |l| avr_line(decoder, l, received, sink, out));
+            .push(bytes, |l| avr_line(decoder, l, clock, sink, out));
     }
-    fn finish(&mut self, clean: bool, received: Timestamp, sink: &InputSink, out: &mut Vec<Input>) {
+    fn finish(&mut self, clean: bool, clock: &mut Clock, sink: &InputSink, out: &mut Vec<Input>) {
         let decoder = &mut self.decoder;
         self.lines
-            .finish(clean, |l| avr_line(decoder, l, received, sink, out));
+            .finish(clean, |l| avr_line(decoder, l, clock, sink, out));
     }
 }
 
@@ -142,7 +146,7 @@ const SBS_OTHER_RECORDS: [&str; 5] = ["STA", "AIR", "ID", "SEL", "CLK"];
 fn sbs_line(
     tracker: &mut SbsTracker,
     line: Line<'_>,
-    received: Timestamp,
+    clock: &mut Clock,
     sink: &InputSink,
     out: &mut Vec<Input>,
 ) {
@@ -171,6 +175,7 @@ fn sbs_line(
             return;
         }
     };
+    let received = clock.stamp(m.time.map_or(DataTime::Unknown, DataTime::Absolute));
     let Some(fix) = tracker.update(&m, received.as_secs_f64()) else {
         return;
     };
@@ -183,14 +188,14 @@ impl StreamDecoder for SbsStream {
     fn start(&mut self) {
         self.lines.reset();
     }
-    fn push(&mut self, bytes: &[u8], received: Timestamp, sink: &InputSink, out: &mut Vec<Input>) {
+    fn push(&mut self, bytes: &[u8], clock: &mut Clock, sink: &InputSink, out: &mut Vec<Input>) {
         let tracker = &mut self.tracker;
         self.lines
-            .push(bytes, |l| sbs_line(tracker, l, received, sink, out));
+            .push(bytes, |l| sbs_line(tracker, l, clock, sink, out));
     }
-    fn finish(&mut self, clean: bool, received: Timestamp, sink: &InputSink, out: &mut Vec<Input>) {
+    fn finish(&mut self, clean: bool, clock: &mut Clock, sink: &InputSink, out: &mut Vec<Input>) {
         let tracker = &mut self.tracker;
         self.lines
-            .finish(clean, |l| sbs_line(tracker, l, received, sink, out));
+            .finish(clean, |l| sbs_line(tracker, l, clock, sink, out));
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! Tasks: with a [`Tasking`] handle the server takes look-at tasks for its sensor (from the
 //! API), sends each as a SAPIENT Task to the registered node it names (or the only one) and
-//! answers with the node's TaskAck.
+//! answers with the node's TaskAck. A node id belongs to the connection that registered it
+//! while that connection lives: another connection registering the same id is refused.
 
 use picket_core::{Input, SensorId};
 use picket_pipeline::{AdapterContext, LiveAdapter, TaskAck, TaskError, TaskRequest, Tasking};
@@ -178,6 +179,38 @@ async fn connection(
     tracing::info!(sensor = %sink.sensor_id(), %peer, "SAPIENT sensor disconnected");
 }
 
+/// Claims `id` in the registry for this connection (whose task queue is `task_tx`) when a
+/// valid Registration names it. An id live on another connection stays that connection's: the
+/// claim is refused (the node gets a rejecting RegistrationAck) so a second socket cannot
+/// take over a live node's tasks. A connection registering again under a new id gives up
+/// its old one (only if the entry is still its own).
+fn claim_node(
+    nodes: &Nodes,
+    task_tx: &mpsc::Sender<TaskRequest>,
+    registered_as: &mut Option<String>,
+    id: &str,
+) -> Result<(), String> {
+    let mut n = nodes
+        .lock()
+        .map_err(|_| "node registry unavailable".to_owned())?;
+    if let Some(held) = n.get(id) {
+        // A closed queue is a connection that has ended without cleaning up: free to take.
+        if !held.same_channel(task_tx) && !held.is_closed() {
+            return Err(format!(
+                "node id {id} is already registered on another connection"
+            ));
+        }
+    }
+    if let Some(old) = registered_as.take() {
+        if old != id && n.get(&old).is_some_and(|tx| tx.same_channel(task_tx)) {
+            n.remove(&old);
+        }
+    }
+    n.insert(id.to_owned(), task_tx.clone());
+    *registered_as = Some(id.to_owned());
+    Ok(())
+}
+
 /// Sends one task to the node and remembers it until its TaskAck; false when the socket failed.
 async fn send_task(
     stream: &mut TcpStream,
@@ -256,7 +289,8 @@ async fn handle(
                 }
             },
         };
-        for ev in session.on_bytes(&buf[..n], crate::wall_now()) {
+        let mut claim = |id: &str| claim_node(nodes, task_tx, registered_as, id);
+        for ev in session.on_bytes_with(&buf[..n], crate::wall_now(), &mut claim) {
             match ev {
                 Event::Reply(frame) => {
                     if stream.write_all(&frame).await.is_err() {
@@ -270,13 +304,7 @@ async fn handle(
                 }
                 Event::Rejected { reason } => sink.reject("sapient", &format!("{peer}: {reason}")),
                 Event::Registered(profile) => {
-                    if let Ok(mut n) = nodes.lock() {
-                        if let Some(old) = registered_as.take() {
-                            n.remove(&old);
-                        }
-                        n.insert(profile.node_id.clone(), task_tx.clone());
-                    }
-                    *registered_as = Some(profile.node_id.clone());
+                    // The registry entry was claimed (claim_node) before the node was acked.
                     sink.announce(true, format!("SAPIENT node {peer} registered"));
                     tracing::info!(sensor = %sink.sensor_id(), %peer, "SAPIENT node registered: {profile:?}");
                 }

@@ -29,6 +29,16 @@ pub use stages::{AckError, Acknowledger, Command, UnitAck};
 pub use state::{Event, LiveState, SensorInfo, SharedState, SiteModel, TrackView, UnitView};
 pub use tasking::{LookAt, TaskAck, TaskError, TaskRequest, Tasking};
 
+/// The wall clock as a Picket [`picket_core::Timestamp`] (the Unix epoch if the clock is set
+/// before it). The one wall-clock reader of the runtime crates: the pure crates take time as
+/// an argument, and this is where adapters get it.
+pub fn wall_now() -> picket_core::Timestamp {
+    let us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+    picket_core::Timestamp::from_micros(us)
+}
+
 use picket_assess::AssessConfig;
 use picket_fusion::TrackerConfig;
 use picket_obsjson::SensorContext;

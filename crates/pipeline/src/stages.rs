@@ -4,7 +4,7 @@
 use crate::inputs::IngestMsg;
 use crate::metrics::{Counter, Gauge, Metrics};
 use crate::state::{Event, SensorInfo, SharedState, TrackView, UnitView};
-use crate::{OutputSink, PipelineConfig, PipelineError};
+use crate::{wall_now, OutputSink, PipelineConfig, PipelineError};
 use picket_assess::{AlertError, AlertManager, Assessor};
 use picket_core::{
     AlertEvent, AlertId, Input, Observation, TargetClass, Timestamp, Track, TrackId, TrackStatus,
@@ -110,24 +110,24 @@ pub(crate) enum StoreCmd {
 /// The way to the store thread: bulk records (observations, tracks) through a bounded
 /// channel, alert events and audit entries through an urgent lane the thread serves before
 /// each bulk batch (and between its chunks) — an alert must not wait behind seconds of
-/// observations still to be written.
+/// observations still to be written. The lane is bounded too ([`URGENT_LANE`]): when the
+/// store stalls, producers wait for room rather than drop what must not be lost.
 #[derive(Clone)]
 pub(crate) struct StoreTx {
     bulk: mpsc::Sender<StoreCmd>,
-    urgent: Arc<std::sync::Mutex<std::collections::VecDeque<StoreCmd>>>,
+    urgent: mpsc::Sender<StoreCmd>,
 }
 
+/// Alert events and audit entries waiting for the store thread, at most.
+pub(crate) const URGENT_LANE: usize = 256;
+
 impl StoreTx {
+    /// Queues `cmd`; waits while its lane is full (backpressure: nothing is dropped). Err when
+    /// the store thread has ended.
     pub(crate) async fn send(&self, cmd: StoreCmd) -> Result<(), ()> {
         match cmd {
             StoreCmd::Alert(..) | StoreCmd::Audit { .. } => {
-                if self.bulk.is_closed() {
-                    return Err(());
-                }
-                self.urgent
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push_back(cmd);
+                self.urgent.send(cmd).await.map_err(|_| ())?;
                 // Full: the thread is busy and serves the lane before its next batch.
                 let _ = self.bulk.try_send(StoreCmd::Wake);
                 Ok(())
@@ -147,8 +147,7 @@ pub(crate) fn spawn_store(
     metrics: Arc<Metrics>,
 ) -> (StoreTx, std::thread::JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<StoreCmd>(cap);
-    let urgent: Arc<std::sync::Mutex<std::collections::VecDeque<StoreCmd>>> = Arc::default();
-    let lane = urgent.clone();
+    let (urgent, mut lane) = mpsc::channel::<StoreCmd>(URGENT_LANE);
     let written = metrics.counter(
         "picket_store_records_total",
         "Records written to the store.",
@@ -176,9 +175,9 @@ pub(crate) fn spawn_store(
                 let _ = reply.send(r.as_ref().map(|_| ()).map_err(|e| e.to_string()));
                 record(1, r);
             };
-            let urgent_first = |store: &mut Box<dyn Store>| loop {
-                let next = lane.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
-                match next {
+            type Lane = mpsc::Receiver<StoreCmd>;
+            let urgent_first = |store: &mut Box<dyn Store>, lane: &mut Lane| loop {
+                match lane.try_recv().ok() {
                     Some(StoreCmd::Alert(ev, reply)) => alert(&ev, reply, store),
                     Some(StoreCmd::Audit {
                         who,
@@ -190,12 +189,12 @@ pub(crate) fn spawn_store(
                     None => return,
                 }
             };
-            let write = |cmd: StoreCmd, store: &mut Box<dyn Store>| {
+            let write = |cmd: StoreCmd, store: &mut Box<dyn Store>, lane: &mut Lane| {
                 let (n, r) = match cmd {
                     StoreCmd::Inputs(v) => {
                         // Observations in chunks; waiting alerts go between them.
                         for chunk in v.chunks(STORE_CHUNK) {
-                            urgent_first(store);
+                            urgent_first(store, lane);
                             record(chunk.len(), store.append_inputs(chunk));
                         }
                         (0, Ok(()))
@@ -215,12 +214,12 @@ pub(crate) fn spawn_store(
                 record(n, r);
             };
             loop {
-                urgent_first(&mut store);
+                urgent_first(&mut store, &mut lane);
                 let Some(cmd) = rx.blocking_recv() else {
-                    urgent_first(&mut store);
+                    urgent_first(&mut store, &mut lane);
                     return;
                 };
-                write(cmd, &mut store);
+                write(cmd, &mut store, &mut lane);
             }
         })
         .expect("spawning a thread at start-up");
@@ -328,14 +327,6 @@ pub(crate) fn open_sinks(
 
 /// Live inputs stamped further ahead of the wall clock than this are dropped.
 const MAX_FUTURE_S: f64 = 5.0;
-
-fn wall_now() -> Timestamp {
-    let us = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0);
-    Timestamp::from_micros(us)
-}
 
 pub(crate) struct StepMsg {
     now: Timestamp,
@@ -1059,5 +1050,131 @@ pub(crate) async fn watchdog(
                 }));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use picket_core::Role;
+    use picket_store::{AuditEntry, StoreCounts, StoreError};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    /// A store whose audit writes wait while the test holds `gate`, and which keeps what it
+    /// was given.
+    struct GatedStore {
+        gate: Arc<Mutex<()>>,
+        audited: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl Store for GatedStore {
+        fn append_inputs(&mut self, _: &[Input]) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn append_tracks(&mut self, _: &[Track]) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn append_alert_event(&mut self, _: &AlertEvent) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn alert_events(&self) -> Result<Vec<AlertEvent>, StoreError> {
+            Ok(vec![])
+        }
+        fn current_alerts(&self) -> Result<Vec<AlertEvent>, StoreError> {
+            Ok(vec![])
+        }
+        fn counts(&self) -> Result<StoreCounts, StoreError> {
+            Ok(StoreCounts::default())
+        }
+        fn user_count(&self) -> Result<u64, StoreError> {
+            Ok(0)
+        }
+        fn issue_token(&mut self, _: &str, _: Role, _: &[String]) -> Result<String, StoreError> {
+            Ok(String::new())
+        }
+        fn authenticate(&self, _: &str) -> Result<Option<picket_core::Principal>, StoreError> {
+            Ok(None)
+        }
+        fn revoke_tokens(&mut self, _: &str) -> Result<u64, StoreError> {
+            Ok(0)
+        }
+        fn audit(
+            &mut self,
+            _: Timestamp,
+            _: &str,
+            _: &str,
+            detail: &str,
+        ) -> Result<(), StoreError> {
+            drop(self.gate.lock().unwrap_or_else(|p| p.into_inner()));
+            self.audited.lock().unwrap().push(detail.to_owned());
+            Ok(())
+        }
+        fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
+            Ok(vec![])
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stalled_store_holds_the_urgent_lane_at_its_bound_and_loses_nothing() {
+        let gate = Arc::new(Mutex::new(()));
+        let audited = Arc::new(Mutex::new(Vec::new()));
+        let store = GatedStore {
+            gate: gate.clone(),
+            audited: audited.clone(),
+        };
+        let stalled = gate.lock().unwrap();
+        let (tx, thread) = spawn_store(Box::new(store), 4, Arc::new(Metrics::default()));
+        let total = URGENT_LANE + 100;
+        let sent = Arc::new(AtomicUsize::new(0));
+        let producer = {
+            let (tx, sent) = (tx.clone(), sent.clone());
+            tokio::spawn(async move {
+                for i in 0..total {
+                    let cmd = StoreCmd::Audit {
+                        who: "test".into(),
+                        action: "probe",
+                        detail: i.to_string(),
+                    };
+                    tx.send(cmd).await.expect("the store thread runs");
+                    sent.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        };
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while sent.load(Ordering::SeqCst) < URGENT_LANE {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("the lane fills");
+        // Give the producer time to overrun the lane if it could.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let waiting = URGENT_LANE - tx.urgent.capacity();
+        assert!(waiting <= URGENT_LANE, "{waiting} in the lane");
+        // The lane plus the one entry the stalled store holds; the producer waits.
+        assert!(
+            sent.load(Ordering::SeqCst) <= URGENT_LANE + 1,
+            "{} accepted past the bound",
+            sent.load(Ordering::SeqCst)
+        );
+        assert!(!producer.is_finished(), "the producer waits for room");
+        assert!(audited.lock().unwrap().is_empty());
+
+        drop(stalled);
+        tokio::time::timeout(Duration::from_secs(10), producer)
+            .await
+            .expect("the producer finishes once the store resumes")
+            .unwrap();
+        drop(tx);
+        tokio::task::spawn_blocking(move || thread.join().unwrap())
+            .await
+            .unwrap();
+        let want: Vec<String> = (0..total).map(|i| i.to_string()).collect();
+        assert_eq!(
+            *audited.lock().unwrap(),
+            want,
+            "every entry stored, in order"
+        );
     }
 }

@@ -81,10 +81,14 @@ pub struct Tasking {
 
 impl Tasking {
     /// An adapter serving `sensor` takes tasks from now on: it reads them from the receiver.
-    /// Registering again replaces the previous registration.
+    /// Registering again replaces the previous registration (an adapter restarted); replacing
+    /// one whose adapter still listens is logged, since its tasks now go to the new one.
     pub fn register(&self, sensor: SensorId) -> mpsc::Receiver<TaskRequest> {
         let (tx, rx) = mpsc::channel(QUEUE);
         if let Ok(mut m) = self.adapters.lock() {
+            if m.get(&sensor).is_some_and(|old| !old.is_closed()) {
+                tracing::warn!(%sensor, "a second adapter takes tasks for this sensor; the first gets none from now on");
+            }
             m.insert(sensor, tx);
         }
         rx

@@ -20,9 +20,10 @@
 //! A locally administered (randomised) MAC is normal and never evidence.
 //!
 //! Disagreement between receivers: one [`crate::Assembler`] serves one receiver, so the
-//! same UAS ID heard by two receivers at two places is judged where both tracks meet
-//! (fusion); per receiver, two transmitters sending the same serial at once show up here as
-//! impossible jumps ("two transmitters"), counter and timestamp regressions.
+//! same UAS ID heard by two receivers is judged by [`crate::crosscheck`] (their RSSI
+//! difference against the claimed position), run where all receivers' observations meet; per
+//! receiver, two transmitters sending the same serial at once show up here as impossible
+//! jumps ("two transmitters"), counter and timestamp regressions.
 
 use picket_core::{GeoPoint, SpoofEvidence, Timestamp};
 use picket_pcap::MacAddr;

@@ -8,7 +8,7 @@
 use crate::framing::{decode_payload, encode_frame, Deframer, FrameError};
 use crate::observe::{message_to_observation, node_position, DetectionObservation, MappingOptions};
 use crate::proto::{sapient_message::Content, SapientMessage};
-use crate::reply::{error_reply, registration_reply};
+use crate::reply::{error_reply, registration_ack, registration_reply};
 use crate::validate::validate_message;
 use crate::NodeProfile;
 use picket_core::{GeoPoint, SensorId, Timestamp};
@@ -78,11 +78,24 @@ impl Session {
 
     /// Feeds bytes read from the peer; returns what follows from every complete frame in them.
     pub fn on_bytes(&mut self, chunk: &[u8], now: Timestamp) -> Vec<Event> {
+        self.on_bytes_with(chunk, now, &mut |_| Ok(()))
+    }
+
+    /// As [`Session::on_bytes`], but a valid Registration is accepted only if `claim` grants
+    /// its node id (e.g. the id is not live on another connection); when `claim` refuses with
+    /// a reason, the node gets a rejecting RegistrationAck with it, the session keeps its
+    /// previous registration (if any), and an [`Event::Rejected`] follows.
+    pub fn on_bytes_with(
+        &mut self,
+        chunk: &[u8],
+        now: Timestamp,
+        claim: &mut dyn FnMut(&str) -> Result<(), String>,
+    ) -> Vec<Event> {
         self.deframer.push(chunk);
         let mut events = Vec::new();
         while let Some(next) = self.deframer.next_payload() {
             match next {
-                Ok(payload) => self.on_payload(&payload, now, &mut events),
+                Ok(payload) => self.on_payload(&payload, now, claim, &mut events),
                 Err(e) => self.reject(&[], e.to_string(), now, &mut events),
             }
         }
@@ -103,7 +116,13 @@ impl Session {
         events.push(Event::Rejected { reason });
     }
 
-    fn on_payload(&mut self, payload: &[u8], now: Timestamp, events: &mut Vec<Event>) {
+    fn on_payload(
+        &mut self,
+        payload: &[u8],
+        now: Timestamp,
+        claim: &mut dyn FnMut(&str) -> Result<(), String>,
+        events: &mut Vec<Event>,
+    ) {
         let msg = match decode_payload(payload) {
             Ok(m) => m,
             Err(FrameError::Protobuf(e)) => {
@@ -113,10 +132,24 @@ impl Session {
         };
         if let Some(Content::Registration(_)) = &msg.content {
             let (ack, outcome) = registration_reply(&self.own_node_id, &msg, now);
+            let node = msg.node_id.clone().unwrap_or_default();
+            // Claimed only once the Registration is valid: a refused claim must hold nothing.
+            let claimed = match &outcome {
+                Ok(()) => claim(&node),
+                Err(_) => Ok(()),
+            };
+            if let Err(reason) = claimed {
+                let ack =
+                    registration_ack(&self.own_node_id, &node, now, false, vec![reason.clone()]);
+                self.reply(&ack, events);
+                events.push(Event::Rejected {
+                    reason: format!("registration rejected: {reason}"),
+                });
+                return;
+            }
             self.reply(&ack, events);
             match (outcome, &msg.content) {
                 (Ok(()), Some(Content::Registration(r))) => {
-                    let node = msg.node_id.clone().unwrap_or_default();
                     let profile = NodeProfile::from_registration(&node, r);
                     self.peer_node_id = Some(node);
                     self.profile = Some(profile.clone());

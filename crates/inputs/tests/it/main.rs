@@ -116,6 +116,134 @@ async fn registers_answers_bad_frames_with_error_and_turns_detections_into_obser
         .expect("stops on shutdown");
 }
 
+/// A second connection registering a node id live on another connection is refused (a
+/// rejecting RegistrationAck, counted); the first keeps the id and its tasks; once it is gone
+/// the id is free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_connection_cannot_take_over_a_live_node_id() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}").parse().unwrap();
+    let sensor = SensorId("sapient-node".into());
+    let site = SiteModel {
+        name: "test".into(),
+        frame: LocalFrame::new(GeoPoint::new(51.17, -1.82, 100.0)),
+        units: vec![],
+        zones: vec![],
+        sensors: vec![SensorInfo {
+            id: sensor.clone(),
+            kind: "radar".into(),
+            position: None,
+            silence_timeout_s: 60.0,
+        }],
+    };
+    let tasking = picket_pipeline::Tasking::default();
+    let adapter = picket_inputs::SapientServer {
+        listen,
+        node_id: "a8654cdf-4328-47de-81fa-c495589e30c1".into(),
+        tasking: Some(tasking.clone()),
+    };
+    let config = PipelineConfig::new(
+        site,
+        Feed::Live(vec![(sensor.clone(), Source::Adapter(Arc::new(adapter)))]),
+    );
+    let (tx, rx) = watch::channel(false);
+    let p = picket_pipeline::start(config, Box::new(SqliteStore::open_in_memory().unwrap()), rx)
+        .unwrap();
+    let registration = sample("Registration");
+    let node = decode_frame(&registration)
+        .unwrap()
+        .0
+        .node_id
+        .expect("the sample Registration names its node");
+    let connect = || async move {
+        for _ in 0..50 {
+            if let Ok(s) = tokio::net::TcpStream::connect(listen).await {
+                return s;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the fusion node does not listen");
+    };
+    let accepted = |c: Content| match c {
+        Content::RegistrationAck(a) => a.acceptance,
+        other => panic!("expected a RegistrationAck, got {other:?}"),
+    };
+
+    let mut first = connect().await;
+    first.write_all(&registration).await.unwrap();
+    assert_eq!(accepted(reply(&mut first).await), Some(true));
+    let refused_before = p.metrics.counter_sum("picket_input_malformed_total");
+    let mut second = connect().await;
+    second.write_all(&registration).await.unwrap();
+    let ack = reply(&mut second).await;
+    let Content::RegistrationAck(a) = &ack else {
+        panic!("expected a RegistrationAck, got {ack:?}")
+    };
+    assert_eq!(a.acceptance, Some(false), "{a:?}");
+    assert!(
+        a.ack_response_reason.iter().any(|r| r.contains("another connection")),
+        "{a:?}"
+    );
+    assert_eq!(
+        p.metrics.counter_sum("picket_input_malformed_total"),
+        refused_before + 1,
+        "the refused registration was counted"
+    );
+    drop(second);
+
+    // A task for the node still reaches the first connection.
+    let look = picket_pipeline::LookAt {
+        task_id: "01JTASK".into(),
+        target: GeoPoint::new(51.18, -1.80, 150.0),
+        node_id: Some(node.clone()),
+    };
+    let asker = {
+        let (t, s) = (tasking.clone(), sensor.clone());
+        tokio::spawn(async move { t.look_at(&s, look, Duration::from_secs(5)).await })
+    };
+    let Content::Task(task) = reply(&mut first).await else {
+        panic!("the first connection got no Task")
+    };
+    assert_eq!(task.task_id.as_deref(), Some("01JTASK"));
+    let ack = picket_sapient::task_ack(
+        &node,
+        None,
+        picket_core::Timestamp::from_micros(0),
+        Some("01JTASK"),
+        picket_sapient::proto::task_ack::TaskStatus::Accepted,
+        vec![],
+    );
+    first
+        .write_all(&picket_sapient::encode_frame(&ack).unwrap())
+        .await
+        .unwrap();
+    let answered = asker.await.unwrap().expect("the first connection answered");
+    assert_eq!(answered.status, "accepted");
+
+    // Once the first connection is gone, the id may register again.
+    drop(first);
+    let mut third = connect().await;
+    let mut ok = false;
+    for _ in 0..50 {
+        third.write_all(&registration).await.unwrap();
+        if accepted(reply(&mut third).await) == Some(true) {
+            ok = true;
+            break;
+        }
+        // The server may not have seen the first connection close yet.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ok, "the node id was not freed when its connection closed");
+    tx.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), p.join())
+        .await
+        .expect("stops on shutdown");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn asterix_datagrams_become_radar_observations_positioned_by_cat034() {
     let port = std::net::UdpSocket::bind("127.0.0.1:0")
