@@ -29,10 +29,4 @@ pub use tak::{TakSaInput, TakSaSource, TakUnitMapping};
 pub use tak_tls::{TakTlsClient, TlsError, TlsFiles};
 
 /// Wall-clock time for adapters that stamp receptions (codecs and fusion never read a clock).
-pub(crate) fn wall_now() -> picket_core::Timestamp {
-    let us = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0);
-    picket_core::Timestamp::from_micros(us)
-}
+pub(crate) use picket_pipeline::wall_now;

@@ -11,7 +11,7 @@
 
 use picket_core::{TrackId, TrackStatus};
 use picket_pipeline::metrics::{Counter, Gauge};
-use picket_pipeline::{Event, OutputAdapter, OutputContext};
+use picket_pipeline::{wall_now, Event, OutputAdapter, OutputContext};
 use picket_sapient::upstream::{self, ChildNode, ParentRequest};
 use picket_sapient::{Content, Deframer, SapientMessage};
 use std::collections::{HashMap, VecDeque};
@@ -124,14 +124,6 @@ struct Counters {
     alert_acks: Counter,
     tasks: Counter,
     registered: Gauge,
-}
-
-fn wall_now() -> picket_core::Timestamp {
-    let us = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0);
-    picket_core::Timestamp::from_micros(us)
 }
 
 /// What the intake hands the link.

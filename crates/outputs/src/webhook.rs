@@ -7,9 +7,9 @@
 //! (order per webhook) from a bounded queue between them.
 
 use hmac::{Hmac, Mac};
-use picket_core::{AlertEvent, Timestamp};
+use picket_core::AlertEvent;
 use picket_pipeline::metrics::Counter;
-use picket_pipeline::{Event, OutputAdapter, OutputContext};
+use picket_pipeline::{wall_now, Event, OutputAdapter, OutputContext};
 use sha2::Sha256;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -391,13 +391,6 @@ async fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .await?;
     f.write_all(bytes).await?;
     f.flush().await
-}
-
-fn wall_now() -> Timestamp {
-    let us = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
-    Timestamp::from_micros(us)
 }
 
 impl OutputAdapter for WebhookOutput {

@@ -5,7 +5,7 @@ use crate::Speed;
 use anyhow::{bail, Context, Result};
 use picket_core::{Principal, Role, SensorId, Timestamp};
 use picket_pipeline::{
-    Feed, OutputSink, Pace, PipelineConfig, PlaybackLine, SensorInfo, SiteModel, Source,
+    wall_now, Feed, OutputSink, Pace, PipelineConfig, PlaybackLine, SensorInfo, SiteModel, Source,
 };
 use picket_store::{SqliteStore, Store};
 use std::net::SocketAddr;
@@ -46,14 +46,6 @@ impl picket_api::Auth for StoreAuth {
             }
         }
     }
-}
-
-fn wall_now() -> Timestamp {
-    let us = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0);
-    Timestamp::from_micros(us)
 }
 
 fn pace(speed: Speed) -> Pace {

@@ -1,5 +1,6 @@
 //! AVR and SBS-1 receiver feeds over a real socket: the shared capture replayed with a
-//! mid-stream disconnect and garbage injected; every position arrives, none twice.
+//! mid-stream disconnect and garbage injected; every position arrives, none twice. Beast, AVR
+//! and SBS-1 recordings (`file:`) play at their recorded pace, timed from the data.
 
 use picket_core::{AlertEvent, GeoPoint, Identity, Input, LocalFrame, SensorId, Timestamp, Track};
 use picket_pipeline::{Feed, PipelineConfig, SensorInfo, SiteModel, Source};
@@ -118,14 +119,15 @@ async fn server(first: Vec<u8>, garbage: Vec<u8>, rest: Vec<u8>) -> std::net::So
     addr
 }
 
-/// Run the feed through a live pipeline until `expected.len()` positions arrived; check they
-/// are exactly the expected ones (as multisets) and that garbage was counted under `reason`.
-async fn check_feed(
+/// A live pipeline with one ADS-B receiver feed `adsb-1`, recording every input it stores.
+fn start_feed(
     format: picket_inputs::ModesFormat,
     source: picket_inputs::StreamSource,
-    expected: &[Pos],
-    reason: &str,
-    min_malformed: u64,
+) -> (
+    picket_pipeline::Pipeline,
+    SensorId,
+    Arc<Mutex<Vec<Input>>>,
+    watch::Sender<bool>,
 ) {
     let sensor = SensorId("adsb-1".into());
     let at = GeoPoint::new(RECEIVER.0, RECEIVER.1, 0.0);
@@ -157,6 +159,19 @@ async fn check_feed(
     };
     let (tx, rx) = watch::channel(false);
     let p = picket_pipeline::start(config, Box::new(store), rx).unwrap();
+    (p, sensor, inputs, tx)
+}
+
+/// Run the feed through a live pipeline until `expected.len()` positions arrived; check they
+/// are exactly the expected ones (as multisets) and that garbage was counted under `reason`.
+async fn check_feed(
+    format: picket_inputs::ModesFormat,
+    source: picket_inputs::StreamSource,
+    expected: &[Pos],
+    reason: &str,
+    min_malformed: u64,
+) {
+    let (p, sensor, inputs, tx) = start_feed(format, source);
     let sent = || {
         let st = p.state.read().unwrap();
         let s = &st.sensors[&sensor];
@@ -296,39 +311,6 @@ fn sbs_positions(lines: &[&[u8]]) -> Vec<Pos> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_sbs_file_is_read_to_its_last_line_even_without_a_newline() {
-    let text = shared("adsb/beastblackbox_decoded_sbs.txt");
-    // Only the MSG lines, up to the last position, which loses its newline.
-    let mut lines: Vec<&[u8]> = text
-        .split_inclusive(|&b| b == b'\n')
-        .filter(|l| l.starts_with(b"MSG,"))
-        .collect();
-    let has_position = |l: &[u8]| {
-        l.split(|&b| b == b',')
-            .nth(14)
-            .is_some_and(|f| !f.is_empty())
-    };
-    let last = lines.iter().rposition(|l| has_position(l)).unwrap();
-    lines.truncate(last + 1);
-    let expected = sbs_positions(&lines);
-    let mut bytes = lines.concat();
-    while bytes.last().is_some_and(u8::is_ascii_whitespace) {
-        bytes.pop();
-    }
-    let path = std::env::temp_dir().join(format!("picket-sbs-{}.txt", std::process::id()));
-    std::fs::write(&path, &bytes).unwrap();
-    check_feed(
-        picket_inputs::ModesFormat::Sbs,
-        picket_inputs::StreamSource::File(path.clone()),
-        &expected,
-        "sbs",
-        0,
-    )
-    .await;
-    let _ = std::fs::remove_file(&path);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sbs_feed_survives_a_disconnect_and_garbage_without_losing_a_position() {
     let text = shared("adsb/beastblackbox_decoded_sbs.txt");
     let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
@@ -353,4 +335,249 @@ async fn sbs_feed_survives_a_disconnect_and_garbage_without_losing_a_position() 
         4,
     )
     .await;
+}
+
+// ------------------------------------------------------------ recordings at their pace
+
+/// How much of the shared recordings the paced tests play, µs of data.
+const SLICE_US: i64 = 3_000_000;
+
+/// A position with its time: µs after the recording's first timed message (expected), or since
+/// the Unix epoch (what the feed stamped).
+type TimedPos = (i64, Pos);
+
+fn wall_now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as i64
+}
+
+fn modes_decoder() -> picket_modes::Decoder {
+    picket_modes::Decoder::new(picket_modes::TrackerConfig {
+        receiver: Some(RECEIVER),
+        ..Default::default()
+    })
+}
+
+/// The offline decode's position, if any, of Mode S `data` at `rel_us` after the first timed
+/// message (the decoder is given the same relative times the feed's stamps have).
+fn offline(decoder: &mut picket_modes::Decoder, data: &[u8], rel_us: i64) -> Option<TimedPos> {
+    let d = decoder.decode(data, Some(rel_us as f64 * 1e-6));
+    let fix = d.fix.as_ref()?;
+    let o =
+        picket_modes::to_observation(&SensorId("x".into()), Timestamp::from_micros(rel_us), fix)?;
+    Some((rel_us, pos_of(&Input::Observation(o))?))
+}
+
+/// The Mode S frames of the Beast capture's first [`SLICE_US`], in file order, with their
+/// time relative to the first one (µs, from the 12 MHz counter); and the capture's bytes up to
+/// the first frame past the slice.
+fn beast_slice(capture: &[u8]) -> (Vec<(picket_modes::BeastFrame, i64)>, usize) {
+    let mut frames = picket_modes::framing::beast::frames(capture);
+    let mut first_us = None;
+    let mut out = Vec::new();
+    loop {
+        let at = capture.len() - frames.remaining().len();
+        let Some(f) = frames.next() else {
+            return (out, capture.len());
+        };
+        let f = f.expect("the shared capture deframes cleanly");
+        if !matches!(
+            f.kind,
+            picket_modes::BeastKind::ModeSShort | picket_modes::BeastKind::ModeSLong
+        ) {
+            continue;
+        }
+        assert_ne!(f.mlat_ticks, 0, "every frame of the capture has its time");
+        let us = (f.mlat_ticks / 12) as i64;
+        let rel = us - *first_us.get_or_insert(us);
+        if rel > SLICE_US {
+            return (out, at);
+        }
+        out.push((f, rel));
+    }
+}
+
+/// Play `bytes` as a `file:` recording of `format` until `want` positions arrived; returns
+/// them with their stamps, the wall clock (µs) just before the feed started, and how long the
+/// feed took to hand them all over.
+async fn play_recording(
+    format: picket_inputs::ModesFormat,
+    bytes: &[u8],
+    want: usize,
+) -> (Vec<TimedPos>, i64, Duration) {
+    let path = std::env::temp_dir().join(format!(
+        "picket-paced-{format:?}-{}.rec",
+        std::process::id()
+    ));
+    std::fs::write(&path, bytes).unwrap();
+    let started_us = wall_now_us();
+    let started = std::time::Instant::now();
+    let (p, sensor, inputs, tx) =
+        start_feed(format, picket_inputs::StreamSource::File(path.clone()));
+    let sent = || {
+        let st = p.state.read().unwrap();
+        let s = &st.sensors[&sensor];
+        s.lines - s.malformed
+    };
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while sent() < want as u64 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{} of {want} positions", sent()));
+    let took = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sent(), want as u64, "none more, none twice");
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while inputs.lock().unwrap().len() < want {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("every position stored");
+    let got = inputs
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|i| Some((i.time().as_micros(), pos_of(i)?)))
+        .collect();
+    tx.send(true).unwrap();
+    drop(p);
+    let _ = std::fs::remove_file(&path);
+    (got, started_us, took)
+}
+
+/// A paced run against the offline decode: the same positions, spaced to the microsecond as
+/// the recording says (not all within a few ms), the first timed message stamped with the
+/// wall clock at start, and the run taking the recorded span.
+fn check_paced(mut got: Vec<TimedPos>, mut want: Vec<TimedPos>, started_us: i64, took: Duration) {
+    assert!(
+        want.len() >= 20,
+        "only {} positions in the slice",
+        want.len()
+    );
+    got.sort_unstable();
+    want.sort_unstable();
+    // The feed's stamps less the anchor (the first timed message's stamp) are data times.
+    let anchor_us = got[0].0 - want[0].0;
+    let rel: Vec<TimedPos> = got.iter().map(|(t, p)| (t - anchor_us, *p)).collect();
+    assert_eq!(rel.len(), want.len());
+    for (g, w) in rel.iter().zip(&want) {
+        assert_eq!(
+            g, w,
+            "position and time (µs after the first message) as decoded offline"
+        );
+    }
+    let lag_us = anchor_us - started_us;
+    assert!(
+        (0..1_000_000).contains(&lag_us),
+        "the first message is stamped with the wall clock at start: {lag_us} µs after it"
+    );
+    let first_us = got[0].0;
+    let last_us = got[got.len() - 1].0;
+    let span_us = want[want.len() - 1].0;
+    assert!(
+        last_us - first_us > SLICE_US * 2 / 3,
+        "stamps spread over the recording: {} µs",
+        last_us - first_us
+    );
+    // Each position is handed over when its time comes: the last one no earlier than the
+    // recording's span after start, and not much later.
+    let took_us = took.as_micros() as i64;
+    assert!(
+        took_us >= span_us && took_us < span_us + 3_000_000,
+        "played in {took_us} µs; the recording spans {span_us} µs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_beast_file_plays_at_its_recorded_pace_with_positions_as_decoded_offline() {
+    let capture = shared("adsb/beastblackbox_ulss7_beast.bin");
+    let (frames, cut) = beast_slice(&capture);
+    let mut decoder = modes_decoder();
+    let want: Vec<TimedPos> = frames
+        .iter()
+        .filter_map(|(f, rel)| offline(&mut decoder, f.data(), *rel))
+        .collect();
+    let (got, started_us, took) = play_recording(
+        picket_inputs::ModesFormat::Beast,
+        &capture[..cut],
+        want.len(),
+    )
+    .await;
+    check_paced(got, want, started_us, took);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_avr_file_plays_at_its_recorded_pace_and_untimed_records_take_the_previous_time() {
+    let capture = shared("adsb/beastblackbox_ulss7_beast.bin");
+    let (frames, _) = beast_slice(&capture);
+    // Timed `@` and untimed `*` records alternating, the first timed.
+    let (mut text, mut want) = (String::new(), Vec::new());
+    let mut decoder = modes_decoder();
+    let mut previous_us = 0;
+    for (n, (f, rel)) in frames.iter().enumerate() {
+        let hex: String = f.data().iter().map(|b| format!("{b:02X}")).collect();
+        let rel = if n % 2 == 0 {
+            text.push_str(&format!("@{:012X}{hex};\n", f.mlat_ticks));
+            previous_us = *rel;
+            *rel
+        } else {
+            text.push_str(&format!("*{hex};\r\n"));
+            previous_us
+        };
+        want.extend(offline(&mut decoder, f.data(), rel));
+    }
+    let (got, started_us, took) =
+        play_recording(picket_inputs::ModesFormat::Avr, text.as_bytes(), want.len()).await;
+    check_paced(got, want, started_us, took);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sbs_file_plays_at_its_recorded_pace_to_its_last_line_even_without_a_newline() {
+    let text = shared("adsb/beastblackbox_decoded_sbs.txt");
+    let time_of = |l: &[u8]| picket_modes::framing::sbs::parse_line(l).ok()?.time;
+    let mut lines: Vec<&[u8]> = text
+        .split_inclusive(|&b| b == b'\n')
+        .filter(|l| l.starts_with(b"MSG,"))
+        .collect();
+    let first = time_of(lines[0]).expect("the first line has its date and time");
+    let past = lines
+        .iter()
+        .position(|l| time_of(l).is_some_and(|t| t.as_micros() - first.as_micros() > SLICE_US))
+        .unwrap();
+    lines.truncate(past);
+    // Up to the last position, which loses its newline.
+    let has_position = |l: &[u8]| {
+        l.split(|&b| b == b',')
+            .nth(14)
+            .is_some_and(|f| !f.is_empty())
+    };
+    let last = lines.iter().rposition(|l| has_position(l)).unwrap();
+    lines.truncate(last + 1);
+    let mut tracker = picket_modes::SbsTracker::new(&Default::default());
+    let want: Vec<TimedPos> = lines
+        .iter()
+        .filter_map(|l| {
+            let m = picket_modes::framing::sbs::parse_line(l).ok()?;
+            let rel = m.time.expect("every line has its time").as_micros() - first.as_micros();
+            let fix = tracker.update(&m, rel as f64 * 1e-6)?;
+            let o = picket_modes::to_observation(
+                &SensorId("x".into()),
+                Timestamp::from_micros(rel),
+                &fix,
+            )?;
+            Some((rel, pos_of(&Input::Observation(o))?))
+        })
+        .collect();
+    let mut bytes = lines.concat();
+    while bytes.last().is_some_and(u8::is_ascii_whitespace) {
+        bytes.pop();
+    }
+    let (got, started_us, took) =
+        play_recording(picket_inputs::ModesFormat::Sbs, &bytes, want.len()).await;
+    check_paced(got, want, started_us, took);
 }
