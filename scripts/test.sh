@@ -31,7 +31,26 @@ fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
-# The cargo-fuzz targets (not workspace members) must keep compiling against the codecs.
-CARGO_TARGET_DIR="$PWD/target" cargo check --manifest-path fuzz/Cargo.toml --bins
+# The cargo-fuzz targets (not workspace members) must keep compiling against the codecs, and
+# every input in their committed corpora (fuzz/corpus/<target>/, grown with
+# `cargo +nightly fuzz run <target>`) must still run without a crash. Built on stable without
+# instrumentation: libFuzzer's driver with -runs=0 executes each corpus file once.
+CARGO_TARGET_DIR="$PWD/target" cargo build --manifest-path fuzz/Cargo.toml --locked --bins
+for t in fuzz/fuzz_targets/*.rs; do
+  t=$(basename "$t" .rs)
+  [ -n "$(ls -A "fuzz/corpus/$t" 2>/dev/null)" ] || {
+    echo "fuzz target $t has no corpus in fuzz/corpus/$t: run cargo +nightly fuzz run $t" >&2
+    exit 1
+  }
+done
+for corpus in fuzz/corpus/*/; do
+  target=$(basename "$corpus")
+  "target/debug/$target" -runs=0 -rss_limit_mb=1024 "$corpus" 2>"target/fuzz-replay-$target.log" || {
+    tail -20 "target/fuzz-replay-$target.log" >&2
+    echo "fuzz corpus replay failed: $target" >&2
+    exit 1
+  }
+  echo "fuzz corpus $target: $(ls "$corpus" | wc -l) inputs replayed"
+done
 PICKET_BIN="$PWD/target/debug/picket" node web/tests/console.test.mjs
 echo "all tests passed"

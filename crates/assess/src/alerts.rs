@@ -83,9 +83,11 @@ struct Pair {
     alert: Option<AlertId>,
     /// The unit's alert it was folded into by the rate cap.
     merged_into: Option<AlertId>,
-    /// The latest threat seen for the pair.
-    threat: Option<Threat>,
 }
+
+/// One round's threats by pair, borrowed from the caller's slice: every (track, unit) is
+/// assessed every round, so copying them (reasons and all) would cost more than the rest.
+type Current<'t> = BTreeMap<(TrackId, &'t UnitId), &'t Threat>;
 
 #[derive(Clone, Debug)]
 struct ActiveAlert {
@@ -181,26 +183,20 @@ impl AlertManager {
         now: Timestamp,
     ) -> Vec<AlertEvent> {
         let live: BTreeSet<TrackId> = live_tracks.iter().copied().collect();
-        // One threat per pair; if a caller sends two, the worse one counts.
-        let mut current: BTreeMap<PairKey, &Threat> = BTreeMap::new();
+        // One threat per pair; if a caller sends two, the worse one counts. A pair not
+        // assessed this round has no current threat (not a stale one).
+        let mut current: Current<'_> = BTreeMap::new();
         for t in threats {
             if !live.contains(&t.track_id) {
                 continue;
             }
-            let key = (t.track_id, t.unit_id.clone());
+            let key = (t.track_id, &t.unit_id);
             match current.get(&key) {
                 Some(old) if old.level >= t.level => {}
                 _ => {
                     current.insert(key, t);
                 }
             }
-        }
-        // A pair not assessed this round has no current threat (not a stale one).
-        for p in self.pairs.values_mut() {
-            p.threat = None;
-        }
-        for (key, t) in &current {
-            self.pairs.entry(key.clone()).or_default().threat = Some((*t).clone());
         }
         for window in self.raises.values_mut() {
             while window
@@ -221,7 +217,7 @@ impl AlertManager {
             let Some(key) = self.alerts.get(&id).map(|a| a.key.clone()) else {
                 continue;
             };
-            let threat = current.get(&key).copied();
+            let threat = current.get(&(key.0, &key.1)).copied();
             let verdict = self.judge(&key, threat, live.contains(&key.0), now);
             match verdict {
                 Verdict::Clear(reason) => {
@@ -231,7 +227,7 @@ impl AlertManager {
                 }
                 Verdict::Hold => {}
                 Verdict::Active(t) => {
-                    let level = self.effective_level(id);
+                    let level = self.effective_level(id, &current);
                     if let Some(a) = self.alerts.get_mut(&id) {
                         // Rises go out at once; a fall once it has lasted; material changes
                         // at most every few seconds.
@@ -266,7 +262,7 @@ impl AlertManager {
         for key in merged_keys {
             let host = self.pairs.get(&key).and_then(|p| p.merged_into);
             let Some(host) = host else { continue };
-            let threat = current.get(&key).copied();
+            let threat = current.get(&(key.0, &key.1)).copied();
             let verdict = self.judge(&key, threat, live.contains(&key.0), now);
             let host_alive = self.alerts.contains_key(&host);
             let release = !host_alive || matches!(verdict, Verdict::Clear(_));
@@ -285,29 +281,36 @@ impl AlertManager {
         }
 
         // 3. Free pairs: count consecutive assessments at caution or above, raise or merge.
+        //    Only pairs at caution or above get a state; a pair below it that has none
+        //    would be forgotten at the end of the round anyway.
         let mut candidates: Vec<(ThreatLevel, PairKey)> = Vec::new();
         let raise_after = self.config.raise_after.max(1);
-        for (key, t) in &current {
-            let Some(p) = self.pairs.get_mut(key) else {
+        let hot = |t: &Threat| t.level >= ThreatLevel::Caution && is_alertable(t);
+        for (key, p) in self.pairs.iter_mut() {
+            let cooled = current.get(&(key.0, &key.1)).is_some_and(|t| !hot(t));
+            if cooled && p.alert.is_none() && p.merged_into.is_none() {
+                p.consecutive = 0;
+            }
+        }
+        for (&(track, unit), t) in &current {
+            if !hot(t) {
                 continue;
-            };
+            }
+            let key = (track, unit.clone());
+            let p = self.pairs.entry(key.clone()).or_default();
             if p.alert.is_some() || p.merged_into.is_some() {
                 continue;
             }
-            if t.level >= ThreatLevel::Caution && is_alertable(t) {
-                p.consecutive = p.consecutive.saturating_add(1);
-                if p.consecutive >= raise_after {
-                    candidates.push((t.level, key.clone()));
-                }
-            } else {
-                p.consecutive = 0;
+            p.consecutive = p.consecutive.saturating_add(1);
+            if p.consecutive >= raise_after {
+                candidates.push((t.level, key));
             }
         }
         // Worst first, so the rate cap spends its raises on what matters most.
         candidates.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         let mut raised = Vec::new();
         for (_, key) in candidates {
-            let Some(t) = current.get(&key).copied() else {
+            let Some(t) = current.get(&(key.0, &key.1)).copied() else {
                 continue;
             };
             match self.merge_target(&key.1) {
@@ -330,7 +333,7 @@ impl AlertManager {
         // 4. Updated events, one per alert.
         let mut updated = Vec::new();
         for id in to_update {
-            if let Some(ev) = self.update(id, now) {
+            if let Some(ev) = self.update(id, now, &current) {
                 updated.push(ev);
             }
         }
@@ -400,14 +403,15 @@ impl AlertManager {
     }
 
     /// The level an alert stands at: its own threat's, raised by any threat merged into it.
-    fn effective_level(&self, id: AlertId) -> ThreatLevel {
+    fn effective_level(&self, id: AlertId, current: &Current<'_>) -> ThreatLevel {
         let Some(a) = self.alerts.get(&id) else {
             return ThreatLevel::Info;
         };
-        let own = self.pairs.get(&a.key).and_then(|p| p.threat.as_ref());
+        let threat = |track: TrackId| current.get(&(track, &a.key.1)).copied();
+        let own = threat(a.key.0);
         a.merged
             .iter()
-            .filter_map(|t| self.pairs.get(&(*t, a.key.1.clone()))?.threat.as_ref())
+            .filter_map(|t| threat(*t))
             .chain(own)
             .map(|t| t.level)
             .max()
@@ -468,17 +472,14 @@ impl AlertManager {
     }
 
     /// Build and record an Updated event from the primary threat and any merged ones.
-    fn update(&mut self, id: AlertId, now: Timestamp) -> Option<AlertEvent> {
+    fn update(&mut self, id: AlertId, now: Timestamp, current: &Current<'_>) -> Option<AlertEvent> {
         let a = self.alerts.get(&id)?;
-        let t = self.pairs.get(&a.key)?.threat.clone()?;
+        let threat = |track: TrackId| current.get(&(track, &a.key.1)).copied();
+        let t = threat(a.key.0)?;
         let mut level = t.level;
         let mut reasons = t.reasons.clone();
         for track in &a.merged {
-            let Some(m) = self
-                .pairs
-                .get(&(*track, a.key.1.clone()))
-                .and_then(|p| p.threat.as_ref())
-            else {
+            let Some(m) = threat(*track) else {
                 continue;
             };
             level = level.max(m.level);
@@ -495,7 +496,7 @@ impl AlertManager {
         let mut ev = event(
             id,
             AlertState::Updated,
-            &t,
+            t,
             level,
             now,
             a.latest.raised_time,
@@ -587,6 +588,19 @@ impl AlertManager {
         self.metrics.mean_time_to_acknowledge_s =
             Some(self.ack_time_sum_s / self.metrics.acknowledged as f64);
         Ok(ev)
+    }
+
+    /// Whether [`Self::process`] may read the reasons of this pair's threat at `level`: when
+    /// it can raise or update an alert (caution or above) or the pair is in an alert (its
+    /// own or merged into one; updates and clears quote it). For
+    /// [`crate::Assessor::assess_with_reasons`]: the events are the same as with every reason.
+    pub fn wants_reasons(&self, track: TrackId, unit: &UnitId, level: ThreatLevel) -> bool {
+        level >= ThreatLevel::Caution
+            || self
+                .pairs
+                .range((track, UnitId(String::new()))..)
+                .take_while(|(k, _)| k.0 == track)
+                .any(|(k, p)| &k.1 == unit && (p.alert.is_some() || p.merged_into.is_some()))
     }
 
     /// The latest event of each alert not cleared, in id order.

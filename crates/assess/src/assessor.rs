@@ -523,6 +523,18 @@ impl Assessor {
     /// moving units are extrapolated to `now`). Returns one threat per (track, unit), Info
     /// ones included, ordered by track then unit (site order).
     pub fn assess(&mut self, now: Timestamp) -> Vec<Threat> {
+        self.assess_with_reasons(now, |_, _, _| true)
+    }
+
+    /// [`Self::assess`], with the reasons of a threat written only where
+    /// `wants_reasons(track, unit, level)` says someone reads them (else left empty). The
+    /// words are most of an assessment's cost, and at a short step nearly every one of the
+    /// (track, unit) pairs is an Info nobody reads (see [`crate::AlertManager::wants_reasons`]).
+    pub fn assess_with_reasons(
+        &mut self,
+        now: Timestamp,
+        wants_reasons: impl Fn(TrackId, &UnitId, ThreatLevel) -> bool,
+    ) -> Vec<Threat> {
         self.tracks
             .retain(|_, m| now.seconds_since(m.last.time) <= FORGET_AFTER_S);
         let units: Vec<(usize, UnitState, Option<f64>)> = self
@@ -593,7 +605,7 @@ impl Assessor {
                 aware: self.awareness.facts(*id),
             };
             for (i, state, age) in &units {
-                out.push(self.threat(&ctx, &self.units[*i], state, *age));
+                out.push(self.threat(&ctx, &self.units[*i], state, *age, &wants_reasons));
             }
         }
         mark_swarms(&mut out);
@@ -606,6 +618,7 @@ impl Assessor {
         unit: &PreparedUnit,
         s: &UnitState,
         report_age_s: Option<f64>,
+        wants_reasons: &dyn Fn(TrackId, &UnitId, ThreatLevel) -> bool,
     ) -> Threat {
         let cfg = &self.config;
         let tv = t.velocity_enu_mps;
@@ -716,6 +729,24 @@ impl Assessor {
         if clutter {
             level = ThreatLevel::Info;
         }
+        let threat = |reasons| Threat {
+            track_id: t.id,
+            unit_id: unit.unit.id.clone(),
+            level,
+            class: t.class.class,
+            dark: t.class.dark,
+            position: t.position,
+            range_m,
+            bearing_deg,
+            closing_speed_mps,
+            closest_approach_m: cpa.distance_m,
+            time_to_closest_approach_s: cpa.time_s,
+            reasons,
+            drone_like,
+        };
+        if !wants_reasons(t.id, &unit.unit.id, level) {
+            return threat(Vec::new());
+        }
 
         let mut reasons = vec![match t.memory.identity {
             Some(Identity::Icao(a)) if drone_like => {
@@ -802,22 +833,7 @@ impl Assessor {
             ));
         }
         reasons.extend(t.class.reasons.iter().cloned());
-
-        Threat {
-            track_id: t.id,
-            unit_id: unit.unit.id.clone(),
-            level,
-            class: t.class.class,
-            dark: t.class.dark,
-            position: t.position,
-            range_m,
-            bearing_deg,
-            closing_speed_mps,
-            closest_approach_m: cpa.distance_m,
-            time_to_closest_approach_s: cpa.time_s,
-            reasons,
-            drone_like,
-        }
+        threat(reasons)
     }
 
     fn pilot_words(&self, op: &GeoPoint, s: &UnitState) -> String {

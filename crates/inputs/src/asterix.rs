@@ -76,10 +76,12 @@ impl AsterixDecoder {
         }
         // A report without I048/010 belongs to the only radar known, if there is one.
         // A report naming another radar is never placed at this one.
-        self.sites.get(&source).or_else(|| match (source, self.sites.len()) {
-            (None, 1) => self.sites.values().next(),
-            _ => None,
-        })
+        self.sites
+            .get(&source)
+            .or_else(|| match (source, self.sites.len()) {
+                (None, 1) => self.sites.values().next(),
+                _ => None,
+            })
     }
 
     /// Decodes one datagram received at `reference` (which also dates CAT-048's time of day).

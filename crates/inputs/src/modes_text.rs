@@ -8,8 +8,8 @@
 //! observations are stamped with their reception time: AVR `@` ticks are a free-running
 //! receiver clock, and SBS date/time fields are the receiver's local time without a zone. A
 //! recording (`file:`) is played at its pace, timed from those same fields (AVR `@` ticks, SBS
-//! generated date/time; see `stream::Pacer`); an AVR `*` record or an SBS line without a valid
-//! date/time takes the previous message's time.
+//! generated date/time; see `stream::Pacer`); an AVR `*` record or an SBS line with empty
+//! date/time fields takes the previous message's time.
 //!
 //! Hostile input: lines are bounded (a longer one is counted as malformed and skipped to its
 //! newline), a garbage line is counted and the next line parses again.

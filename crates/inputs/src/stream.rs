@@ -54,8 +54,8 @@ pub(crate) trait StreamDecoder: Send {
 /// A message's time by the feed's own clock; it paces a recording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DataTime {
-    /// None usable: an AVR `*` record, a zero (absent) counter, an SBS line without a valid
-    /// date and time.
+    /// None usable: an AVR `*` record, a zero (absent) counter, an SBS line with empty date and
+    /// time fields (a malformed date rejects the line in the codec).
     Unknown,
     /// The receiver's free-running 48-bit 12 MHz counter (Beast, AVR `@`): relative time only.
     Ticks12Mhz(u64),

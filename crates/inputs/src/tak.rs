@@ -13,7 +13,7 @@
 //! `ACK` from a unit's device acknowledges that unit's alerts. (On a TAK server connection,
 //! replies to Picket reach the TAK output's connection, which handles them.)
 
-use crate::tak_tls::{TakTlsClient, TlsFiles};
+use crate::tak_tls::{TakTlsClient, TlsError, TlsFiles};
 use picket_core::{Input, Timestamp, UnitId, UnitPosition};
 use picket_cot::framing::decode_datagram;
 use picket_cot::negotiation::is_negotiation_event;
@@ -85,7 +85,8 @@ impl LiveAdapter for TakSaInput {
             match me.source.clone() {
                 TakSaSource::Udp(addr) => me.serve_udp(addr, sink, shutdown).await,
                 TakSaSource::Tcp(addr) => me.serve_tcp(&addr, None, sink, shutdown).await,
-                TakSaSource::Tls { host, port, files } => match TakTlsClient::load(&files, &host) {
+                TakSaSource::Tls { host, port, files } => match load_tls(files, host.clone()).await
+                {
                     Ok(tls) => {
                         let addr = format!("{host}:{port}");
                         me.serve_tcp(&addr, Some(tls), sink, shutdown).await
@@ -98,6 +99,13 @@ impl LiveAdapter for TakSaInput {
             }
         })
     }
+}
+
+/// Loads the TLS material off the async workers: it reads files, which blocks.
+async fn load_tls(files: TlsFiles, host: String) -> Result<TakTlsClient, TlsError> {
+    tokio::task::spawn_blocking(move || TakTlsClient::load(&files, &host))
+        .await
+        .map_err(|e| TlsError::Setup(format!("loading the TLS files: {e}")))?
 }
 
 /// What to do with one received event.

@@ -466,7 +466,16 @@ impl FusionStage {
             .filter(|o| crate::operators::operator_report(o).is_some())
             .cloned()
             .collect();
+        let t0 = std::time::Instant::now(); // TIMING-TMP
         let tracks = self.tracker.step(&obs, now);
+        if std::env::var_os("PICKET_STEP_TIMING").is_some() {
+            eprintln!(
+                "TIMING fusion n_obs={} tracks_out={} {:?}",
+                obs.len(),
+                tracks.len(),
+                t0.elapsed()
+            );
+        } // TIMING-TMP
         self.steps.inc();
         self.last_step = Some(now);
         (
@@ -764,11 +773,17 @@ impl AssessStage {
         self.operators.link(&step.tracks, now);
         self.operators.expire(now);
         let operator_changes = self.operators.take_changes();
+        let t0 = std::time::Instant::now(); // TIMING-TMP
         let threats = self.assessor.assess(now);
+        let t1 = t0.elapsed(); // TIMING-TMP
         let live: Vec<TrackId> = self.live.iter().copied().collect();
-        for ev in self.alerts.process(&threats, &live, now) {
+        let evs = self.alerts.process(&threats, &live, now); // TIMING-TMP
+        let t2 = t0.elapsed(); // TIMING-TMP
+        let nev = evs.len(); // TIMING-TMP
+        for ev in evs {
             let _ = self.announce(ev).await;
         }
+        let t3 = t0.elapsed(); // TIMING-TMP
 
         // Tracks as people see them: confirmed ones, and the deletion of ones shown before.
         let mut views = Vec::new();
@@ -861,6 +876,16 @@ impl AssessStage {
             time: now,
             speed: self.speed,
         });
+        if std::env::var_os("PICKET_STEP_TIMING").is_some() {
+            eprintln!(
+                "TIMING assess threats={} assess={:?} process={:?} announce({nev})={:?} total={:?}",
+                threats.len(),
+                t1,
+                t2,
+                t3,
+                t0.elapsed()
+            );
+        } // TIMING-TMP
         if step.last {
             if let Ok(mut s) = self.state.write() {
                 s.inputs_finished = true;
@@ -1061,10 +1086,13 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
 
-    /// A store whose audit writes wait while the test holds `gate`, and which keeps what it
-    /// was given.
+    /// Closed (false) until the test opens it.
+    type Gate = Arc<(Mutex<bool>, std::sync::Condvar)>;
+
+    /// A store whose audit writes wait while `gate` is closed, and which keeps what it was
+    /// given.
     struct GatedStore {
-        gate: Arc<Mutex<()>>,
+        gate: Gate,
         audited: Arc<Mutex<Vec<String>>>,
     }
 
@@ -1106,7 +1134,11 @@ mod tests {
             _: &str,
             detail: &str,
         ) -> Result<(), StoreError> {
-            drop(self.gate.lock().unwrap_or_else(|p| p.into_inner()));
+            let (open, changed) = &*self.gate;
+            let mut open = open.lock().unwrap();
+            while !*open {
+                open = changed.wait(open).unwrap();
+            }
             self.audited.lock().unwrap().push(detail.to_owned());
             Ok(())
         }
@@ -1117,13 +1149,12 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_stalled_store_holds_the_urgent_lane_at_its_bound_and_loses_nothing() {
-        let gate = Arc::new(Mutex::new(()));
+        let gate: Gate = Arc::default();
         let audited = Arc::new(Mutex::new(Vec::new()));
         let store = GatedStore {
             gate: gate.clone(),
             audited: audited.clone(),
         };
-        let stalled = gate.lock().unwrap();
         let (tx, thread) = spawn_store(Box::new(store), 4, Arc::new(Metrics::default()));
         let total = URGENT_LANE + 100;
         let sent = Arc::new(AtomicUsize::new(0));
@@ -1161,7 +1192,8 @@ mod tests {
         assert!(!producer.is_finished(), "the producer waits for room");
         assert!(audited.lock().unwrap().is_empty());
 
-        drop(stalled);
+        *gate.0.lock().unwrap() = true;
+        gate.1.notify_all();
         tokio::time::timeout(Duration::from_secs(10), producer)
             .await
             .expect("the producer finishes once the store resumes")

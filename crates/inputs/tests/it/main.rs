@@ -185,7 +185,9 @@ async fn a_second_connection_cannot_take_over_a_live_node_id() {
     };
     assert_eq!(a.acceptance, Some(false), "{a:?}");
     assert!(
-        a.ack_response_reason.iter().any(|r| r.contains("another connection")),
+        a.ack_response_reason
+            .iter()
+            .any(|r| r.contains("another connection")),
         "{a:?}"
     );
     assert_eq!(

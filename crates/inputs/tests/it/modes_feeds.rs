@@ -487,6 +487,12 @@ fn check_paced(mut got: Vec<TimedPos>, mut want: Vec<TimedPos>, started_us: i64,
     // Each position is handed over when its time comes: the last one no earlier than the
     // recording's span after start, and not much later.
     let took_us = took.as_micros() as i64;
+    eprintln!(
+        "paced: {} positions, stamps over {} µs, span {span_us} µs, played in {took_us} µs, \
+         first stamped {lag_us} µs after start",
+        want.len(),
+        last_us - first_us
+    );
     assert!(
         took_us >= span_us && took_us < span_us + 3_000_000,
         "played in {took_us} µs; the recording spans {span_us} µs"
