@@ -85,8 +85,7 @@ impl LiveAdapter for TakSaInput {
             match me.source.clone() {
                 TakSaSource::Udp(addr) => me.serve_udp(addr, sink, shutdown).await,
                 TakSaSource::Tcp(addr) => me.serve_tcp(&addr, None, sink, shutdown).await,
-                TakSaSource::Tls { host, port, files } => match load_tls(files, host.clone()).await
-                {
+                TakSaSource::Tls { host, port, files } => match load_tls(files, &host).await {
                     Ok(tls) => {
                         let addr = format!("{host}:{port}");
                         me.serve_tcp(&addr, Some(tls), sink, shutdown).await
@@ -102,7 +101,8 @@ impl LiveAdapter for TakSaInput {
 }
 
 /// Loads the TLS material off the async workers: it reads files, which blocks.
-async fn load_tls(files: TlsFiles, host: String) -> Result<TakTlsClient, TlsError> {
+async fn load_tls(files: TlsFiles, host: &str) -> Result<TakTlsClient, TlsError> {
+    let host = host.to_owned();
     tokio::task::spawn_blocking(move || TakTlsClient::load(&files, &host))
         .await
         .map_err(|e| TlsError::Setup(format!("loading the TLS files: {e}")))?

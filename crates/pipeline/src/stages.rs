@@ -466,16 +466,7 @@ impl FusionStage {
             .filter(|o| crate::operators::operator_report(o).is_some())
             .cloned()
             .collect();
-        let t0 = std::time::Instant::now(); // TIMING-TMP
         let tracks = self.tracker.step(&obs, now);
-        if std::env::var_os("PICKET_STEP_TIMING").is_some() {
-            eprintln!(
-                "TIMING fusion n_obs={} tracks_out={} {:?}",
-                obs.len(),
-                tracks.len(),
-                t0.elapsed()
-            );
-        } // TIMING-TMP
         self.steps.inc();
         self.last_step = Some(now);
         (
@@ -773,17 +764,15 @@ impl AssessStage {
         self.operators.link(&step.tracks, now);
         self.operators.expire(now);
         let operator_changes = self.operators.take_changes();
-        let t0 = std::time::Instant::now(); // TIMING-TMP
-        let threats = self.assessor.assess(now);
-        let t1 = t0.elapsed(); // TIMING-TMP
+        // Reasons only where alerting reads them: the same events for a fraction of the cost.
+        let alerts = &self.alerts;
+        let threats = self
+            .assessor
+            .assess_with_reasons(now, |t, u, l| alerts.wants_reasons(t, u, l));
         let live: Vec<TrackId> = self.live.iter().copied().collect();
-        let evs = self.alerts.process(&threats, &live, now); // TIMING-TMP
-        let t2 = t0.elapsed(); // TIMING-TMP
-        let nev = evs.len(); // TIMING-TMP
-        for ev in evs {
+        for ev in self.alerts.process(&threats, &live, now) {
             let _ = self.announce(ev).await;
         }
-        let t3 = t0.elapsed(); // TIMING-TMP
 
         // Tracks as people see them: confirmed ones, and the deletion of ones shown before.
         let mut views = Vec::new();
@@ -876,16 +865,6 @@ impl AssessStage {
             time: now,
             speed: self.speed,
         });
-        if std::env::var_os("PICKET_STEP_TIMING").is_some() {
-            eprintln!(
-                "TIMING assess threats={} assess={:?} process={:?} announce({nev})={:?} total={:?}",
-                threats.len(),
-                t1,
-                t2,
-                t3,
-                t0.elapsed()
-            );
-        } // TIMING-TMP
         if step.last {
             if let Ok(mut s) = self.state.write() {
                 s.inputs_finished = true;
