@@ -556,16 +556,18 @@ impl FusionStage {
                 IngestMsg::Watermark(w) => w,
             };
             for (step, batch) in self.advance(watermark) {
-                if !batch.is_empty() && store.send(StoreCmd::Inputs(batch)).await.is_err() {
-                    return;
-                }
                 self.confirmed.add(
                     step.tracks
                         .iter()
                         .filter(|t| t.status == TrackStatus::Confirmed)
                         .count() as u64,
                 );
+                // The step goes on to assessment first: the warning path must not wait for
+                // the store to take the step's observations (it still gets all of them).
                 if tx.send(step).await.is_err() {
+                    return;
+                }
+                if !batch.is_empty() && store.send(StoreCmd::Inputs(batch)).await.is_err() {
                     return;
                 }
             }
@@ -818,15 +820,17 @@ impl AssessStage {
                 })
             })
             .collect();
-        if !views.is_empty() {
-            let tracks: Vec<Track> = views.iter().map(|v| v.track.clone()).collect();
-            let _ = self.store.send(StoreCmd::Tracks(tracks)).await;
-            for s in &self.sinks.tracks {
-                for v in &views {
-                    let _ = s.send(serde_json::to_string(v).unwrap_or_default()).await;
-                }
-            }
-        }
+        // Live consumers (TAK, API, console) get the step before the store and the JSON-lines
+        // sinks, which take the same records right after.
+        let stored_tracks: Vec<Track> = views.iter().map(|v| v.track.clone()).collect();
+        let track_lines: Vec<String> = if self.sinks.tracks.is_empty() {
+            Vec::new()
+        } else {
+            views
+                .iter()
+                .map(|v| serde_json::to_string(v).unwrap_or_default())
+                .collect()
+        };
         if let Ok(mut s) = self.state.write() {
             s.data_time = Some(now);
             for v in &views {
@@ -851,6 +855,14 @@ impl AssessStage {
                 time: now,
                 tracks: views,
             });
+        }
+        if !stored_tracks.is_empty() {
+            let _ = self.store.send(StoreCmd::Tracks(stored_tracks)).await;
+            for s in &self.sinks.tracks {
+                for line in &track_lines {
+                    let _ = s.send(line.clone()).await;
+                }
+            }
         }
         self.unit_steps += 1;
         if !unit_views.is_empty()
