@@ -145,14 +145,6 @@ impl Shared {
     }
 }
 
-fn wall_now() -> Timestamp {
-    let us = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0);
-    Timestamp::from_micros(us)
-}
-
 /// The output's life: take in events until the pipeline ends or shuts down, then give the
 /// connection a bounded time to deliver what waits.
 pub(crate) async fn run(config: TakOutputConfig, tls: Option<TakTlsClient>, ctx: OutputContext) {
@@ -336,7 +328,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(stream: S, shared: &Shared) 
     let mut buf = vec![0u8; 16 * 1024];
     let mut presence_due = Timestamp::from_micros(i64::MIN);
     loop {
-        let now = wall_now();
+        let now = picket_pipeline::wall_now();
         if negotiation.poll(now) == NegotiationStep::Disconnect {
             return End::Lost("the server did not answer the TAK protocol request in time".into());
         }
@@ -390,7 +382,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(stream: S, shared: &Shared) 
                         // One bad message from the server: not ours to fix, the stream goes on.
                         Err(_) => continue,
                     };
-                    match negotiation.on_event(&ev, wall_now()) {
+                    match negotiation.on_event(&ev, picket_pipeline::wall_now()) {
                         NegotiationStep::SendRequest(req) => {
                             let sent = match encode_for_stream(&req, WireFormat::Xml) {
                                 Ok(b) => wr.write_all(&b).await.and(wr.flush().await),
@@ -508,7 +500,7 @@ async fn mesh_loop(addr: SocketAddr, shared: Arc<Shared>) {
     let mut presence_due = Timestamp::from_micros(i64::MIN);
     let mut send_errors: u64 = 0;
     loop {
-        let now = wall_now();
+        let now = picket_pipeline::wall_now();
         let mut out = Vec::new();
         if now >= presence_due {
             out.push(shared.presence(now));
