@@ -1,5 +1,9 @@
 //! The alert lifecycle: raised once per (track, unit), updated on material change,
 //! acknowledged by a person, cleared when over. Hysteresis on both ends; a per-unit rate cap.
+//!
+//! Each event is applied when it is returned, so that one round's decisions (the rate cap,
+//! merges) see each other; the caller stores it and, when the store refuses, calls
+//! [`AlertManager::revert`] so the manager never believes in a transition nobody recorded.
 
 use crate::words;
 use crate::{AssessConfig, Threat};
@@ -89,6 +93,29 @@ struct Pair {
 /// assessed every round, so copying them (reasons and all) would cost more than the rest.
 type Current<'t> = BTreeMap<(TrackId, &'t UnitId), &'t Threat>;
 
+/// What one returned event changed, kept until the next call so that
+/// [`AlertManager::revert`] can put it back.
+#[derive(Debug)]
+enum Undo {
+    /// A raise: the alert goes, as if never raised (and is raised again later).
+    Raised { key: PairKey },
+    /// An update: the alert as it was, and the tracks folded into it this round.
+    Updated {
+        before: Box<ActiveAlert>,
+        merged_now: Vec<TrackId>,
+    },
+    /// A clear: the alert and its pair as they were.
+    Cleared {
+        alert: Box<ActiveAlert>,
+        pair: Option<Pair>,
+    },
+    /// An acknowledgement: the latest event before it, and the wait it added to the mean.
+    Acknowledged {
+        latest: Box<AlertEvent>,
+        waited_s: f64,
+    },
+}
+
 #[derive(Clone, Debug)]
 struct ActiveAlert {
     key: PairKey,
@@ -114,6 +141,10 @@ pub struct AlertManager {
     raises: BTreeMap<UnitId, VecDeque<Timestamp>>,
     metrics: AlertMetrics,
     ack_time_sum_s: f64,
+    /// How to revert each event of the latest call, by alert and state.
+    undo: Vec<(AlertId, AlertState, Undo)>,
+    /// Ids below `next_id` whose raise was reverted (no alert has them).
+    withdrawn: BTreeSet<AlertId>,
 }
 
 /// Drones and unknowns are alerted, and ADS-B targets flying like drones.
@@ -170,18 +201,25 @@ impl AlertManager {
             raises: BTreeMap::new(),
             metrics: AlertMetrics::default(),
             ack_time_sum_s: 0.0,
+            undo: Vec::new(),
+            withdrawn: BTreeSet::new(),
         }
     }
 
     /// Feed the threats of one assessment at `now` (all of them, Info ones included) and the
     /// tracks still alive; returns the lifecycle events, cleared first, then raised, then
     /// updated, each in id order.
+    ///
+    /// The events are already applied. Store them in order and [`Self::revert`] each one the
+    /// store refused (skipping those [`Self::is_pending`] no longer lists) before the next
+    /// call: the next call forgets how to revert them.
     pub fn process(
         &mut self,
         threats: &[Threat],
         live_tracks: &[TrackId],
         now: Timestamp,
     ) -> Vec<AlertEvent> {
+        self.undo.clear();
         let live: BTreeSet<TrackId> = live_tracks.iter().copied().collect();
         // One threat per pair; if a caller sends two, the worse one counts. A pair not
         // assessed this round has no current threat (not a stale one).
@@ -309,6 +347,9 @@ impl AlertManager {
         // Worst first, so the rate cap spends its raises on what matters most.
         candidates.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         let mut raised = Vec::new();
+        // Tracks folded into each alert this round: an update that is not stored lets go of
+        // them, so they are folded (and announced) again.
+        let mut merged_now: BTreeMap<AlertId, Vec<TrackId>> = BTreeMap::new();
         for (_, key) in candidates {
             let Some(t) = current.get(&(key.0, &key.1)).copied() else {
                 continue;
@@ -322,6 +363,7 @@ impl AlertManager {
                         p.merged_into = Some(host);
                     }
                     self.metrics.merged += 1;
+                    merged_now.entry(host).or_default().push(key.0);
                     to_update.insert(host);
                 }
                 // Under the cap — or over it with no alert of the unit to fold into: a threat
@@ -333,7 +375,8 @@ impl AlertManager {
         // 4. Updated events, one per alert.
         let mut updated = Vec::new();
         for id in to_update {
-            if let Some(ev) = self.update(id, now, &current) {
+            let merged = merged_now.remove(&id).unwrap_or_default();
+            if let Some(ev) = self.update(id, now, &current, merged) {
                 updated.push(ev);
             }
         }
@@ -462,6 +505,8 @@ impl AlertManager {
             p.below_since = None;
         }
         self.raises.entry(key.1.clone()).or_default().push_back(now);
+        self.undo
+            .push((id, AlertState::Raised, Undo::Raised { key: key.clone() }));
         self.metrics.raised += 1;
         *self
             .metrics
@@ -472,7 +517,13 @@ impl AlertManager {
     }
 
     /// Build and record an Updated event from the primary threat and any merged ones.
-    fn update(&mut self, id: AlertId, now: Timestamp, current: &Current<'_>) -> Option<AlertEvent> {
+    fn update(
+        &mut self,
+        id: AlertId,
+        now: Timestamp,
+        current: &Current<'_>,
+        merged_now: Vec<TrackId>,
+    ) -> Option<AlertEvent> {
         let a = self.alerts.get(&id)?;
         let threat = |track: TrackId| current.get(&(track, &a.key.1)).copied();
         let t = threat(a.key.0)?;
@@ -504,12 +555,18 @@ impl AlertManager {
         );
         ev.acknowledged_by.clone_from(&a.latest.acknowledged_by);
         let a = self.alerts.get_mut(&id)?;
+        let before = Box::new(a.clone());
         a.latest = ev.clone();
         a.sent_level = level;
         a.sent_cpa_m = t.closest_approach_m;
         a.sent_time_s = t.time_to_closest_approach_s;
         a.sent_at = now;
         a.lower_since = None;
+        self.undo.push((
+            id,
+            AlertState::Updated,
+            Undo::Updated { before, merged_now },
+        ));
         self.metrics.updated += 1;
         Some(ev)
     }
@@ -541,29 +598,43 @@ impl AlertManager {
         };
         ev.acknowledged_by.clone_from(&a.latest.acknowledged_by);
         ev.cleared_reason = Some(reason);
+        let pair = self.pairs.get(&a.key).cloned();
         if let Some(p) = self.pairs.get_mut(&a.key) {
             p.alert = None;
             p.consecutive = 0;
             p.below_since = None;
         }
+        self.undo.push((
+            id,
+            AlertState::Cleared,
+            Undo::Cleared {
+                alert: Box::new(a),
+                pair,
+            },
+        ));
         self.metrics.cleared += 1;
         ev
     }
 
     /// A person acknowledges an active alert: returns the Acknowledged event, or an error when
-    /// the alert is unknown, already cleared or already acknowledged.
+    /// the alert is unknown, already cleared or already acknowledged. Like [`Self::process`],
+    /// the event is applied: [`Self::revert`] it if the store refuses it, so a retry can
+    /// succeed.
     pub fn acknowledge(
         &mut self,
         id: AlertId,
         by: &str,
         now: Timestamp,
     ) -> Result<AlertEvent, AlertError> {
+        self.undo.clear();
         let Some(a) = self.alerts.get_mut(&id) else {
-            return Err(if id.0 >= 1 && id.0 < self.next_id {
-                AlertError::AlreadyCleared(id)
-            } else {
-                AlertError::Unknown(id)
-            });
+            return Err(
+                if id.0 >= 1 && id.0 < self.next_id && !self.withdrawn.contains(&id) {
+                    AlertError::AlreadyCleared(id)
+                } else {
+                    AlertError::Unknown(id)
+                },
+            );
         };
         if let Some(first) = &a.latest.acknowledged_by {
             return Err(AlertError::AlreadyAcknowledged {
@@ -582,12 +653,147 @@ impl AlertManager {
             acknowledged_by: Some(by),
             ..a.latest.clone()
         };
-        a.latest = ev.clone();
+        let latest = Box::new(std::mem::replace(&mut a.latest, ev.clone()));
+        let waited_s = now.seconds_since(ev.raised_time).max(0.0);
+        self.undo.push((
+            id,
+            AlertState::Acknowledged,
+            Undo::Acknowledged { latest, waited_s },
+        ));
         self.metrics.acknowledged += 1;
-        self.ack_time_sum_s += now.seconds_since(ev.raised_time).max(0.0);
-        self.metrics.mean_time_to_acknowledge_s =
-            Some(self.ack_time_sum_s / self.metrics.acknowledged as f64);
+        self.ack_time_sum_s += waited_s;
+        self.update_mean_time_to_acknowledge();
         Ok(ev)
+    }
+
+    fn update_mean_time_to_acknowledge(&mut self) {
+        let n = self.metrics.acknowledged;
+        if n == 0 {
+            // Exactly zero, not what is left of subtracting floats.
+            self.ack_time_sum_s = 0.0;
+        }
+        self.metrics.mean_time_to_acknowledge_s = (n > 0).then(|| self.ack_time_sum_s / n as f64);
+    }
+
+    /// Whether `ev`, returned by the latest [`Self::process`] or [`Self::acknowledge`], still
+    /// waits to be stored: false once reverting the raise of its alert withdrew it (an update
+    /// of an alert that was never stored must not be stored either), or after the next call.
+    pub fn is_pending(&self, ev: &AlertEvent) -> bool {
+        self.undo
+            .iter()
+            .any(|(id, state, _)| *id == ev.alert_id && *state == ev.state)
+    }
+
+    /// Undo `ev`, an event of the latest [`Self::process`] or [`Self::acknowledge`] that the
+    /// store refused, as if it had never been decided: an acknowledgement is no longer
+    /// recorded (a retry can succeed); a raise is withdrawn (the pair is raised again at a
+    /// later round, the pairs folded into it are let go, its pending update is dropped); an
+    /// update is decided again at a later round; a cleared alert is active again until a
+    /// later round clears it. Returns false (and changes nothing) when `ev` is not pending.
+    pub fn revert(&mut self, ev: &AlertEvent) -> bool {
+        let id = ev.alert_id;
+        let Some(i) = self
+            .undo
+            .iter()
+            .position(|(i, s, _)| *i == id && *s == ev.state)
+        else {
+            return false;
+        };
+        let (_, _, undo) = self.undo.remove(i);
+        match undo {
+            Undo::Raised { key } => {
+                // Its update this round (tracks folded into it) goes with it.
+                let before = self.undo.len();
+                self.undo.retain(|(i, ..)| *i != id);
+                let dropped_updates = (before - self.undo.len()) as u64;
+                self.metrics.updated = self.metrics.updated.saturating_sub(dropped_updates);
+                if let Some(a) = self.alerts.remove(&id) {
+                    for track in a.merged {
+                        self.release(&(track, key.1.clone()), id);
+                    }
+                }
+                if let Some(p) = self.pairs.get_mut(&key) {
+                    if p.alert == Some(id) {
+                        // `consecutive` stays: still hot next round, it is raised again.
+                        p.alert = None;
+                    }
+                }
+                if let Some(w) = self.raises.get_mut(&key.1) {
+                    if let Some(j) = w.iter().rposition(|t| *t == ev.time) {
+                        w.remove(j);
+                    }
+                    if w.is_empty() {
+                        self.raises.remove(&key.1);
+                    }
+                }
+                self.metrics.raised = self.metrics.raised.saturating_sub(1);
+                if let Some(n) = self.metrics.raised_per_unit.get_mut(&key.1) {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        self.metrics.raised_per_unit.remove(&key.1);
+                    }
+                }
+                // Ids stay dense when the withdrawn ones are the newest (the usual case: the
+                // store is down and every raise of the round fails).
+                self.withdrawn.insert(id);
+                while self.next_id > 1 && self.withdrawn.remove(&AlertId(self.next_id - 1)) {
+                    self.next_id -= 1;
+                }
+            }
+            Undo::Updated { before, merged_now } => {
+                if let Some(a) = self.alerts.get_mut(&id) {
+                    let merged = std::mem::take(&mut a.merged);
+                    *a = *before;
+                    a.merged = merged;
+                }
+                for track in merged_now {
+                    self.release(&(track, ev.unit_id.clone()), id);
+                }
+                self.metrics.updated = self.metrics.updated.saturating_sub(1);
+            }
+            Undo::Cleared { alert, pair } => {
+                let mut a = *alert;
+                // Tracks folded into it were let go when it cleared: take back those still
+                // free (one may have been raised on its own since).
+                let unit = a.key.1.clone();
+                a.merged
+                    .retain(|track| match self.pairs.get_mut(&(*track, unit.clone())) {
+                        Some(p) if p.alert.is_none() && p.merged_into.is_none() => {
+                            p.merged_into = Some(id);
+                            true
+                        }
+                        _ => false,
+                    });
+                if let Some(p) = pair {
+                    self.pairs.insert(a.key.clone(), p);
+                }
+                self.alerts.insert(id, a);
+                self.metrics.cleared = self.metrics.cleared.saturating_sub(1);
+            }
+            Undo::Acknowledged { latest, waited_s } => {
+                if let Some(a) = self.alerts.get_mut(&id) {
+                    a.latest = *latest;
+                }
+                self.metrics.acknowledged = self.metrics.acknowledged.saturating_sub(1);
+                self.ack_time_sum_s -= waited_s;
+                self.update_mean_time_to_acknowledge();
+            }
+        }
+        true
+    }
+
+    /// Let go of a pair folded into `host` this round: it is folded in (or raised) again at
+    /// a later round.
+    fn release(&mut self, key: &PairKey, host: AlertId) {
+        if let Some(a) = self.alerts.get_mut(&host) {
+            a.merged.remove(&key.0);
+        }
+        if let Some(p) = self.pairs.get_mut(key) {
+            if p.merged_into == Some(host) {
+                p.merged_into = None;
+                self.metrics.merged = self.metrics.merged.saturating_sub(1);
+            }
+        }
     }
 
     /// Whether [`Self::process`] may read the reasons of this pair's threat at `level`: when

@@ -14,6 +14,8 @@
 //! - [`picket`]: what Picket sends: tracks (type escalating with the threat level), their
 //!   operator and take-off points, stale-outs and deletes, alerts (`b-a-g` / `b-a-o-can`)
 //!   and GeoChat lines addressed to the affected callsigns only; [`ChatLine`] reads replies.
+//! - [`reply`]: devices' replies about Picket's alerts — `y-a-r` / `y-a-w` acknowledgements
+//!   and GeoChat delivered / read receipts of its chat lines → [`AlertReply`].
 //! - [`sa`]: friendly position reports (`a-f-G-…`) → [`FriendlySa`].
 //!
 //! It is not for: sockets, TLS, timers or clocks (every time is an argument), routing
@@ -29,6 +31,7 @@ pub mod framing;
 pub mod negotiation;
 pub mod picket;
 pub mod proto;
+pub mod reply;
 pub mod sa;
 pub mod xml;
 
@@ -39,5 +42,6 @@ pub use negotiation::{MeshVersions, Negotiation, NegotiationStep, TakControlInfo
 pub use picket::{
     parse_ack, AckRequest, AlertCot, ChatLine, CotProfile, ProfileError, Recipient, TrackReport,
 };
+pub use reply::{AlertReply, ReplyError, ReplyKind};
 pub use sa::{FriendlySa, SaError};
 pub use timefmt::{format_cot_time, parse_cot_time};

@@ -144,6 +144,52 @@ impl CotProfile {
     pub fn alert_uid(&self, id: AlertId) -> String {
         format!("picket-{}-A{}", self.site, id.0)
     }
+    /// The alert whose marker has exactly this uid (this site's `picket-<site>-A<id>`).
+    pub fn alert_of_uid(&self, uid: &str) -> Option<AlertId> {
+        let digits = uid
+            .strip_prefix("picket-")?
+            .strip_prefix(self.site.as_str())?
+            .strip_prefix("-A")?;
+        alert_digits(digits)
+    }
+    /// The `messageId` of the GeoChat line sent for one alert lifecycle step:
+    /// `picket-<site>-A<id>-<state>-<ms>` (unique per line; receipts quote it back).
+    pub fn chat_message_id(&self, alert: &AlertEvent, now: Timestamp) -> String {
+        format!(
+            "{}-{}-{}",
+            self.alert_uid(alert.alert_id),
+            alert.state.as_str(),
+            now.as_micros().div_euclid(1000)
+        )
+    }
+    /// The alert a GeoChat `messageId` of [`CotProfile::chat_message_id`]'s form belongs to.
+    pub fn alert_of_chat_message_id(&self, message_id: &str) -> Option<AlertId> {
+        let rest = message_id
+            .strip_prefix("picket-")?
+            .strip_prefix(self.site.as_str())?
+            .strip_prefix("-A")?;
+        let (digits, rest) = rest.split_once('-')?;
+        let (state, ms) = rest.split_once('-')?;
+        let state_ok = !state.is_empty() && state.bytes().all(|b| b.is_ascii_lowercase());
+        let ms = ms.strip_prefix('-').unwrap_or(ms);
+        let ms_ok = !ms.is_empty() && ms.len() <= 20 && ms.bytes().all(|b| b.is_ascii_digit());
+        if !(state_ok && ms_ok) {
+            return None;
+        }
+        alert_digits(digits)
+    }
+}
+
+/// An alert id written as Picket writes it: decimal, no sign, no leading zero.
+fn alert_digits(digits: &str) -> Option<AlertId> {
+    let ok = !digits.is_empty()
+        && digits.len() <= 20
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    if !ok {
+        return None;
+    }
+    digits.parse().ok().map(AlertId)
 }
 
 /// A track with what assessment says about it: the input of [`encode_track`].
@@ -708,12 +754,7 @@ pub fn encode_alert_chat(
     now: Timestamp,
 ) -> Option<CotEvent> {
     let to_uid = recipient.uid.as_deref().filter(|u| !u.trim().is_empty())?;
-    let message_id = format!(
-        "{}-{}-{}",
-        profile.alert_uid(alert.alert_id),
-        alert.state.as_str(),
-        now.as_micros().div_euclid(1000)
-    );
+    let message_id = profile.chat_message_id(alert, now);
     let sender = profile.sender_uid.as_str();
     let mut ev = event(
         format!("GeoChat.{sender}.{to_uid}.{message_id}"),

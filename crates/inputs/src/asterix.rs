@@ -238,40 +238,125 @@ pub fn pcap_frames(
 
 /// `picket run` with an ASTERIX pcap as the source: the capture is read once, as fast as the
 /// pipeline takes it (as a file of JSON lines is), each datagram dated by its capture time.
+/// Streamed: a blocking reader holds one record and at most `READ_AHEAD_DATAGRAMS` payloads
+/// ahead of the pipeline, so a capture of any size replays in bounded memory. A capture cut
+/// short (a truncated last record) replays what came before; the cut is counted as malformed
+/// (reason `capture truncated`; a read error: `capture unreadable`) and logged.
 #[derive(Debug, Clone)]
 pub struct AsterixPcapFile {
     /// The capture (classic libpcap).
     pub path: PathBuf,
 }
 
+/// UDP payloads read ahead of the pipeline from a capture file.
+const READ_AHEAD_DATAGRAMS: usize = 256;
+
+/// What the capture reader hands the adapter.
+enum FromCapture {
+    /// A UDP payload and its capture time.
+    Datagram(Timestamp, Vec<u8>),
+    /// The file cannot be opened or is not a classic pcap: nothing is replayed.
+    Unreadable(String),
+    /// The capture stops early, for the reason (`capture truncated`: a record cut short;
+    /// `capture unreadable`: a read error, an impossible record length): what came before
+    /// stands.
+    EndsEarly(&'static str, String),
+}
+
 impl LiveAdapter for AsterixPcapFile {
     fn spawn(&self, ctx: AdapterContext) -> tokio::task::JoinHandle<()> {
         let path = self.path.clone();
         tokio::spawn(async move {
-            let AdapterContext { sink, position, .. } = ctx;
-            let file = match tokio::fs::read(&path).await {
-                Ok(f) => f,
-                Err(e) => {
-                    tracing::error!(sensor = %sink.sensor_id(), path = %path.display(), "cannot read ASTERIX capture: {e}");
-                    return;
-                }
-            };
-            let frames = match pcap_frames(sink.sensor_id(), &file) {
-                Ok(f) => f,
-                Err(e) => {
-                    tracing::error!(sensor = %sink.sensor_id(), path = %path.display(), "ASTERIX capture unreadable: {e}");
-                    return;
-                }
-            };
+            let AdapterContext {
+                sink,
+                position,
+                mut shutdown,
+                ..
+            } = ctx;
+            let (tx, mut rx) = tokio::sync::mpsc::channel(READ_AHEAD_DATAGRAMS);
+            let file = path.clone();
+            // File reads block: on their own thread, which stops when `rx` is dropped.
+            tokio::task::spawn_blocking(move || read_capture(&file, &tx));
             let mut decoder = AsterixDecoder::new(sink.sensor_id().clone(), position);
             let mut out = Vec::new();
-            for f in &frames {
-                decoder.datagram(&f.bytes, f.received, &mut out);
-                if !deliver(&sink, &mut out).await {
-                    return;
+            let mut datagrams = 0u64;
+            loop {
+                let item = tokio::select! {
+                    _ = shutdown.changed() => return,
+                    i = rx.recv() => i,
+                };
+                match item {
+                    None => break,
+                    Some(FromCapture::Datagram(received, bytes)) => {
+                        datagrams += 1;
+                        decoder.datagram(&bytes, received, &mut out);
+                        if !deliver(&sink, &mut out).await {
+                            return;
+                        }
+                    }
+                    Some(FromCapture::Unreadable(e)) => {
+                        tracing::error!(sensor = %sink.sensor_id(), path = %path.display(), "ASTERIX capture unreadable: {e}");
+                        return;
+                    }
+                    Some(FromCapture::EndsEarly(reason, e)) => {
+                        tracing::warn!(sensor = %sink.sensor_id(), path = %path.display(), "ASTERIX capture ends early: {e}");
+                        sink.reject(reason, &e);
+                        break;
+                    }
                 }
             }
-            tracing::info!(sensor = %sink.sensor_id(), path = %path.display(), datagrams = frames.len(), "ASTERIX capture finished");
+            tracing::info!(sensor = %sink.sensor_id(), path = %path.display(), datagrams, "ASTERIX capture finished");
         })
+    }
+}
+
+/// Reads the UDP payloads of the capture at `path` into `tx` (blocking when it is full),
+/// until the end, an error, or the receiver is gone.
+fn read_capture(path: &std::path::Path, tx: &tokio::sync::mpsc::Sender<FromCapture>) {
+    use picket_pcap::{CaptureError, ReadError};
+    let send = |item| tx.blocking_send(item).is_ok();
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            send(FromCapture::Unreadable(format!("cannot open it: {e}")));
+            return;
+        }
+    };
+    let mut reader = match picket_pcap::PacketReader::new(std::io::BufReader::new(file)) {
+        Ok(r) => r,
+        Err(e) => {
+            send(FromCapture::Unreadable(e.to_string()));
+            return;
+        }
+    };
+    // As `picket replay` reads it (`pcap_frames`): classic libpcap only.
+    if reader.format() != picket_pcap::CaptureFormat::Pcap {
+        send(FromCapture::Unreadable(
+            "pcapng is not supported here; save it as classic pcap".into(),
+        ));
+        return;
+    }
+    while let Some(packet) = reader.next_packet() {
+        let p = match packet {
+            Ok(p) => p,
+            Err(e) => {
+                let reason = match e {
+                    ReadError::Capture(CaptureError::Truncated { .. }) => "capture truncated",
+                    _ => "capture unreadable",
+                };
+                send(FromCapture::EndsEarly(reason, e.to_string()));
+                return;
+            }
+        };
+        // Every classic pcap record has a time; only pcapng simple packet blocks lack one.
+        let Some(ns) = p.timestamp_ns else { continue };
+        let Some((_, _, payload)) = picket_asterix::capture::udp_of_frame(p.link_type.0, p.data)
+        else {
+            continue;
+        };
+        let received = Timestamp::from_micros(ns.div_euclid(1_000));
+        if !send(FromCapture::Datagram(received, payload.to_vec())) {
+            return;
+        }
     }
 }

@@ -52,17 +52,15 @@ impl LiveAdapter for ModesFeed {
             match format {
                 ModesFormat::Beast => crate::beast::run(source, ctx).await,
                 ModesFormat::Avr => {
-                    let d = AvrStream {
+                    let d = LineStream::new(Avr {
                         decoder: decoder_at(ctx.position),
-                        lines: Lines::new(MAX_AVR_LINE_BYTES),
-                    };
+                    });
                     stream::run(source, "AVR", ctx, d).await
                 }
                 ModesFormat::Sbs => {
-                    let d = SbsStream {
+                    let d = LineStream::new(Sbs {
                         tracker: SbsTracker::new(&TrackerConfig::default()),
-                        lines: Lines::new(sbs::MAX_LINE_BYTES),
-                    };
+                    });
                     stream::run(source, "SBS", ctx, d).await
                 }
             }
@@ -70,132 +68,129 @@ impl LiveAdapter for ModesFeed {
     }
 }
 
-/// AVR text: records per line, each a Mode S frame for the shared decoder.
-struct AvrStream {
-    decoder: Decoder,
+/// A text format of one or more records per line: what it decodes a line with, and how long a
+/// line may be. Framing (bounded lines, over-long and cut lines counted) is [`LineStream`]'s.
+trait LineFormat: Send {
+    /// Longest line accepted, bytes.
+    const MAX_LINE_BYTES: usize;
+    /// The reason over-long and cut lines are counted under.
+    const FRAMING_REASON: &'static str;
+    /// Decodes one complete line (without its LF), stamping what it yields with `clock`.
+    fn line(&mut self, text: &[u8], clock: &mut Clock, sink: &InputSink, out: &mut Vec<Input>);
+}
+
+/// A line-framed feed: splits the bytes into bounded lines and hands each to its format.
+struct LineStream<F> {
+    format: F,
     lines: Lines,
 }
 
-fn avr_line(
-    decoder: &mut Decoder,
+impl<F: LineFormat> LineStream<F> {
+    fn new(format: F) -> Self {
+        LineStream {
+            format,
+            lines: Lines::new(F::MAX_LINE_BYTES),
+        }
+    }
+}
+
+fn each_line<F: LineFormat>(
+    format: &mut F,
     line: Line<'_>,
     clock: &mut Clock,
     sink: &InputSink,
     out: &mut Vec<Input>,
 ) {
-    let text = match line {
-        Line::Text(t) => t,
-        Line::TooLong => {
-            sink.reject(
-                "avr framing",
-                &format!("line longer than {MAX_AVR_LINE_BYTES} bytes"),
-            );
-            return;
-        }
-        Line::Cut => {
-            sink.reject("avr framing", "line cut off by a dropped connection");
-            return;
-        }
-    };
-    for record in avr::frames(text) {
-        let frame = match record {
-            Ok(f) => f,
-            Err(e) => {
-                sink.reject("avr framing", &e.to_string());
-                continue;
-            }
-        };
-        // Mode A/C replies (2 bytes) carry no address: nothing to observe.
-        if frame.data().len() < 7 {
-            continue;
-        }
-        let received = clock.stamp(frame.mlat_ticks.map_or(DataTime::Unknown, DataTime::ticks));
-        match observe_mode_s(decoder, sink.sensor_id(), frame.data(), received) {
-            Some(Ok(i)) => out.push(i),
-            Some(Err(e)) => sink.reject("mode s", &e),
-            None => {}
-        }
+    match line {
+        Line::Text(t) => format.line(t, clock, sink, out),
+        Line::TooLong => sink.reject(
+            F::FRAMING_REASON,
+            &format!("line longer than {} bytes", F::MAX_LINE_BYTES),
+        ),
+        Line::Cut => sink.reject(F::FRAMING_REASON, "line cut off by a dropped connection"),
     }
 }
 
-impl StreamDecoder for AvrStream {
+impl<F: LineFormat> StreamDecoder for LineStream<F> {
     fn start(&mut self) {
         self.lines.reset();
     }
     fn push(&mut self, bytes: &[u8], clock: &mut Clock, sink: &InputSink, out: &mut Vec<Input>) {
-        let decoder = &mut self.decoder;
+        let format = &mut self.format;
         self.lines
-            .push(bytes, |l| avr_line(decoder, l, clock, sink, out));
+            .push(bytes, |l| each_line(format, l, clock, sink, out));
     }
     fn finish(&mut self, clean: bool, clock: &mut Clock, sink: &InputSink, out: &mut Vec<Input>) {
-        let decoder = &mut self.decoder;
+        let format = &mut self.format;
         self.lines
-            .finish(clean, |l| avr_line(decoder, l, clock, sink, out));
+            .finish(clean, |l| each_line(format, l, clock, sink, out));
+    }
+}
+
+/// AVR text: records per line, each a Mode S frame for the shared decoder.
+struct Avr {
+    decoder: Decoder,
+}
+
+impl LineFormat for Avr {
+    const MAX_LINE_BYTES: usize = MAX_AVR_LINE_BYTES;
+    const FRAMING_REASON: &'static str = "avr framing";
+
+    fn line(&mut self, text: &[u8], clock: &mut Clock, sink: &InputSink, out: &mut Vec<Input>) {
+        for record in avr::frames(text) {
+            let frame = match record {
+                Ok(f) => f,
+                Err(e) => {
+                    sink.reject(Self::FRAMING_REASON, &e.to_string());
+                    continue;
+                }
+            };
+            // Mode A/C replies (2 bytes) carry no address: nothing to observe.
+            if frame.data().len() < 7 {
+                continue;
+            }
+            let received = clock.stamp(frame.mlat_ticks.map_or(DataTime::Unknown, DataTime::ticks));
+            match observe_mode_s(&mut self.decoder, sink.sensor_id(), frame.data(), received) {
+                Some(Ok(i)) => out.push(i),
+                Some(Err(e)) => sink.reject("mode s", &e),
+                None => {}
+            }
+        }
     }
 }
 
 /// SBS-1 lines: receiver-decoded positions joined with callsign and velocity lines.
-struct SbsStream {
+struct Sbs {
     tracker: SbsTracker,
-    lines: Lines,
 }
 
 /// BaseStation record types other than `MSG`: valid, but nothing to observe.
 const SBS_OTHER_RECORDS: [&str; 5] = ["STA", "AIR", "ID", "SEL", "CLK"];
 
-fn sbs_line(
-    tracker: &mut SbsTracker,
-    line: Line<'_>,
-    clock: &mut Clock,
-    sink: &InputSink,
-    out: &mut Vec<Input>,
-) {
-    let text = match line {
-        Line::Text(t) => t,
-        Line::TooLong => {
-            sink.reject(
-                "sbs",
-                &format!("line longer than {} bytes", sbs::MAX_LINE_BYTES),
-            );
-            return;
-        }
-        Line::Cut => {
-            sink.reject("sbs", "line cut off by a dropped connection");
-            return;
-        }
-    };
-    if text.trim_ascii().is_empty() {
-        return;
-    }
-    let m = match sbs::parse_line(text) {
-        Ok(m) => m,
-        Err(sbs::SbsError::NotMsg(kind)) if SBS_OTHER_RECORDS.contains(&kind.as_str()) => return,
-        Err(e) => {
-            sink.reject("sbs", &e.to_string());
-            return;
-        }
-    };
-    let received = clock.stamp(m.time.map_or(DataTime::Unknown, DataTime::Absolute));
-    let Some(fix) = tracker.update(&m, received.as_secs_f64()) else {
-        return;
-    };
-    if let Some(o) = picket_modes::to_observation(sink.sensor_id(), received, &fix) {
-        out.push(Input::Observation(o));
-    }
-}
+impl LineFormat for Sbs {
+    const MAX_LINE_BYTES: usize = sbs::MAX_LINE_BYTES;
+    const FRAMING_REASON: &'static str = "sbs";
 
-impl StreamDecoder for SbsStream {
-    fn start(&mut self) {
-        self.lines.reset();
-    }
-    fn push(&mut self, bytes: &[u8], clock: &mut Clock, sink: &InputSink, out: &mut Vec<Input>) {
-        let tracker = &mut self.tracker;
-        self.lines
-            .push(bytes, |l| sbs_line(tracker, l, clock, sink, out));
-    }
-    fn finish(&mut self, clean: bool, clock: &mut Clock, sink: &InputSink, out: &mut Vec<Input>) {
-        let tracker = &mut self.tracker;
-        self.lines
-            .finish(clean, |l| sbs_line(tracker, l, clock, sink, out));
+    fn line(&mut self, text: &[u8], clock: &mut Clock, sink: &InputSink, out: &mut Vec<Input>) {
+        if text.trim_ascii().is_empty() {
+            return;
+        }
+        let m = match sbs::parse_line(text) {
+            Ok(m) => m,
+            Err(sbs::SbsError::NotMsg(kind)) if SBS_OTHER_RECORDS.contains(&kind.as_str()) => {
+                return
+            }
+            Err(e) => {
+                sink.reject("sbs", &e.to_string());
+                return;
+            }
+        };
+        let received = clock.stamp(m.time.map_or(DataTime::Unknown, DataTime::Absolute));
+        let Some(fix) = self.tracker.update(&m, received.as_secs_f64()) else {
+            return;
+        };
+        if let Some(o) = picket_modes::to_observation(sink.sensor_id(), received, &fix) {
+            out.push(Input::Observation(o));
+        }
     }
 }

@@ -15,6 +15,7 @@
 //! Hostile input is counted through the `InputSink` (reason and detail) and never stops the
 //! input; sizes are bounded before anything is allocated for them.
 
+use crate::stream::Backoff;
 use picket_core::{GeoPoint, Input, Observation, SensorId, Timestamp};
 use picket_pcap::{LinkType, MacAddr};
 use picket_pipeline::{AdapterContext, InputSink, LiveAdapter};
@@ -35,6 +36,7 @@ use picket_remoteid::{
 use serde_json::{Map, Value};
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Largest payload (datagram or MQTT message) decoded, bytes; larger ones are rejected whole.
@@ -48,8 +50,6 @@ pub const MAX_RECORD_TIME_AHEAD_S: f64 = 5.0;
 /// (a receiver that buffered through a link outage); older ones get the reception time.
 pub const MAX_RECORD_TIME_BEHIND_S: f64 = 300.0;
 
-const MIN_BACKOFF: Duration = Duration::from_millis(500);
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// The MQTT client refuses (and drops the connection on) packets larger than this; anything
 /// between [`MAX_PAYLOAD_BYTES`] and this is counted and skipped.
 const MAX_MQTT_PACKET_BYTES: usize = 1 << 20;
@@ -68,6 +68,14 @@ fn rejected(reason: &'static str, detail: impl Into<String>) -> Rejected {
         reason,
         detail: detail.into(),
     }
+}
+
+/// A payload of `len` bytes, more than [`MAX_PAYLOAD_BYTES`].
+fn too_large(len: usize) -> Rejected {
+    rejected(
+        "too large",
+        format!("payload of {len} bytes (at most {MAX_PAYLOAD_BYTES})"),
+    )
 }
 
 /// One receiver's decoding state: authentication pages per sender, the assembly of aircraft
@@ -105,13 +113,7 @@ impl RemoteIdLiveDecoder {
     ) {
         self.records.clear();
         if payload.len() > MAX_PAYLOAD_BYTES {
-            rejects.push(rejected(
-                "too large",
-                format!(
-                    "payload of {} bytes (at most {MAX_PAYLOAD_BYTES})",
-                    payload.len()
-                ),
-            ));
+            rejects.push(too_large(payload.len()));
             return;
         }
         let first = payload.iter().find(|b| !b.is_ascii_whitespace()).copied();
@@ -823,11 +825,17 @@ fn decoded_message(m: &Map<String, Value>) -> Result<Option<RecordMessage>, Stri
 
 // ---- adapters ------------------------------------------------------------------------------
 
-/// Decode a payload and hand its observations on; false when the pipeline is shutting down.
-async fn deliver(decoder: &mut RemoteIdLiveDecoder, sink: &InputSink, payload: &[u8]) -> bool {
+/// Decode a payload received at `received` and hand its observations on; false when the
+/// pipeline is shutting down.
+async fn deliver(
+    decoder: &mut RemoteIdLiveDecoder,
+    sink: &InputSink,
+    received: Timestamp,
+    payload: &[u8],
+) -> bool {
     let mut obs = Vec::new();
     let mut rejects = Vec::new();
-    decoder.decode(crate::wall_now(), payload, &mut obs, &mut rejects);
+    decoder.decode(received, payload, &mut obs, &mut rejects);
     for r in rejects {
         sink.reject(r.reason, &r.detail);
     }
@@ -875,7 +883,7 @@ async fn serve_udp(listen: SocketAddr, ctx: AdapterContext) {
             _ = shutdown.changed() => return,
             r = socket.recv_from(&mut buf) => match r { Ok((n, _)) => n, Err(_) => continue },
         };
-        if !deliver(&mut decoder, &sink, &buf[..n]).await {
+        if !deliver(&mut decoder, &sink, crate::wall_now(), &buf[..n]).await {
             return;
         }
     }
@@ -963,6 +971,8 @@ fn check_topic_filter(t: &str) -> Result<(), String> {
 
 /// A Remote ID field receiver publishing payloads to an MQTT broker; Picket subscribes
 /// (QoS 1, clean session), reconnecting with backoff and subscribing again on every connection.
+/// A message is acknowledged once handed to the pipeline, so the broker holds the rest back
+/// while the pipeline is behind (the connection itself is kept alive meanwhile).
 #[derive(Debug, Clone)]
 pub struct RemoteIdMqtt {
     /// Broker and topic filter.
@@ -978,15 +988,48 @@ impl LiveAdapter for RemoteIdMqtt {
     }
 }
 
+/// MQTT messages taken from the broker and waiting for the pipeline, at most. The broker's
+/// event loop must keep being polled while the pipeline holds records back (keep-alive pings,
+/// a lost connection noticed): a broker drops a client it has not heard from for 1.5
+/// keep-alive periods. So records wait here, bounded in number and in bytes: 20 s of a
+/// receiver sending 50 payloads a second.
+const MQTT_BACKLOG: usize = 1024;
+/// Payload bytes waiting for the pipeline, at most (payloads are at most
+/// [`MAX_PAYLOAD_BYTES`]; larger ones wait as their length only).
+const MQTT_BACKLOG_BYTES: usize = 8 << 20;
+
+/// One message from the broker, waiting for the pipeline.
+struct Received {
+    /// When it was received: its records are stamped with this, not with when the pipeline
+    /// took them.
+    at: Timestamp,
+    /// The connection it came on (counted from 1): its acknowledgement means something only
+    /// there (a clean session's packet ids start afresh on every connection).
+    connection: u64,
+    publish: rumqttc::Publish,
+    /// Its payload was longer than [`MAX_PAYLOAD_BYTES`] (and was not kept), bytes.
+    oversize: Option<usize>,
+}
+
+/// Flow control: a message is acknowledged (manual PUBACK) only once handed to the pipeline,
+/// so a broker that honours its limit of unacknowledged QoS 1 messages per client holds the
+/// rest back in its own queue while the pipeline pushes back. Not every broker does
+/// (Mosquitto 2.0 honours it only until the first acknowledgement), and QoS 0 has no flow
+/// control at all: so what does not fit in the backlog ([`MQTT_BACKLOG`] messages,
+/// [`MQTT_BACKLOG_BYTES`]) is dropped, newest first, counted as
+/// `picket_input_malformed_total{reason="backlog full"}`, and acknowledged at once, so that a
+/// dropped QoS 1 message does not hold one of the broker's in-flight slots for the rest of the
+/// session (that acknowledgement may overtake those of waiting messages; brokers match
+/// acknowledgements by packet id). Memory stays bounded and the connection alive, whatever
+/// the pipeline does.
 async fn run_mqtt(input: RemoteIdMqtt, ctx: AdapterContext) {
-    use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS, SubscribeReasonCode};
+    use rumqttc::{AsyncClient, MqttOptions};
     let AdapterContext {
         sink,
-        mut shutdown,
+        shutdown,
         position,
     } = ctx;
     let sub = &input.subscription;
-    let label = sub.to_string();
     let client_id = input
         .client_id
         .clone()
@@ -995,20 +1038,66 @@ async fn run_mqtt(input: RemoteIdMqtt, ctx: AdapterContext) {
     opts.set_keep_alive(Duration::from_secs(30));
     opts.set_clean_session(true);
     opts.set_max_packet_size(MAX_MQTT_PACKET_BYTES, 64 * 1024);
-    let (client, mut eventloop) = AsyncClient::new(opts, 16);
-    let mut decoder = RemoteIdLiveDecoder::new(sink.sensor_id().clone(), position);
-    let mut backoff = MIN_BACKOFF;
+    opts.set_manual_acks(true);
+    // Requests to the event loop: a subscription per connection, and acknowledgements, a burst
+    // of them when many messages are dropped at once.
+    let (client, eventloop) = AsyncClient::new(opts, MQTT_BACKLOG + 16);
+    let (tx, rx) = tokio::sync::mpsc::channel(MQTT_BACKLOG);
+    let connection = AtomicU64::new(0);
+    let waiting_bytes = AtomicUsize::new(0);
+    let decoder = RemoteIdLiveDecoder::new(sink.sensor_id().clone(), position);
+    // Both in this task: when the pipeline waits, only `forward` waits.
+    tokio::join!(
+        poll_broker(
+            eventloop,
+            &client,
+            sub,
+            &sink,
+            shutdown.clone(),
+            tx,
+            (&connection, &waiting_bytes),
+        ),
+        forward(
+            rx,
+            decoder,
+            &client,
+            &sink,
+            shutdown,
+            (&connection, &waiting_bytes)
+        ),
+    );
+    let _ = client.try_disconnect();
+}
+
+/// Drives the MQTT connection (connect, subscribe, keep-alive, reconnect with [`Backoff`])
+/// and queues received messages for [`forward`]; never waits for the pipeline.
+async fn poll_broker(
+    mut eventloop: rumqttc::EventLoop,
+    client: &rumqttc::AsyncClient,
+    sub: &MqttSubscription,
+    sink: &InputSink,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    tx: tokio::sync::mpsc::Sender<Received>,
+    (connection, waiting_bytes): (&AtomicU64, &AtomicUsize),
+) {
+    use rumqttc::{Event, Packet, QoS, SubscribeReasonCode};
+    use tokio::sync::mpsc::error::TrySendError;
+    let label = sub.to_string();
+    let mut backoff = Backoff::new();
     let mut connected = false;
-    let mut connected_at = std::time::Instant::now();
+    let mut dropped: u64 = 0;
     loop {
         let event = tokio::select! {
             _ = shutdown.changed() => break,
+            // `forward` ended: the pipeline is shutting down.
+            _ = tx.closed() => break,
             e = eventloop.poll() => e,
         };
         match event {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 connected = true;
-                connected_at = std::time::Instant::now();
+                backoff.connected(tokio::time::Instant::now());
+                connection.fetch_add(1, Ordering::Relaxed);
                 // A clean session forgets subscriptions: subscribe on every connection.
                 if let Err(e) = client.try_subscribe(sub.topic.clone(), QoS::AtLeastOnce) {
                     tracing::error!(sensor = %sink.sensor_id(), broker = %label, "cannot subscribe: {e}");
@@ -1030,9 +1119,43 @@ async fn run_mqtt(input: RemoteIdMqtt, ctx: AdapterContext) {
                     );
                 }
             }
-            Ok(Event::Incoming(Packet::Publish(p))) => {
-                if !deliver(&mut decoder, &sink, &p.payload).await {
-                    break;
+            Ok(Event::Incoming(Packet::Publish(mut publish))) => {
+                // An oversized payload is not kept while it waits: only its length is.
+                let oversize = (publish.payload.len() > MAX_PAYLOAD_BYTES).then(|| {
+                    let len = publish.payload.len();
+                    publish.payload = Default::default();
+                    len
+                });
+                let len = publish.payload.len();
+                let received = Received {
+                    at: crate::wall_now(),
+                    connection: connection.load(Ordering::Relaxed),
+                    publish,
+                    oversize,
+                };
+                // Counted before it is queued: `forward` takes it off when it takes it.
+                let before = waiting_bytes.fetch_add(len, Ordering::Relaxed);
+                let sent = if before + len <= MQTT_BACKLOG_BYTES {
+                    tx.try_send(received)
+                } else {
+                    Err(TrySendError::Full(received))
+                };
+                if sent.is_err() {
+                    waiting_bytes.fetch_sub(len, Ordering::Relaxed);
+                }
+                match sent {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(r)) => {
+                        dropped += 1;
+                        sink.reject(
+                            "backlog full",
+                            &format!("{MQTT_BACKLOG} messages or {MQTT_BACKLOG_BYTES} bytes already wait for the pipeline: message dropped ({dropped} so far)"),
+                        );
+                        if let Err(e) = client.try_ack(&r.publish) {
+                            tracing::warn!(sensor = %sink.sensor_id(), broker = %label, "dropped message not acknowledged: {e}");
+                        }
+                    }
+                    Err(TrySendError::Closed(_)) => break,
                 }
             }
             Ok(_) => {}
@@ -1043,23 +1166,59 @@ async fn run_mqtt(input: RemoteIdMqtt, ctx: AdapterContext) {
                         format!("MQTT connection to {label} lost: {e}; reconnecting"),
                     );
                     connected = false;
-                    // Only a connection that lasted starts the backoff afresh: one that breaks
-                    // at once (an oversized retained message, a broker that drops us) must not
-                    // be retried every MIN_BACKOFF forever.
-                    if connected_at.elapsed() >= Duration::from_secs(10) {
-                        backoff = MIN_BACKOFF;
-                    }
+                    // An oversized retained message or a broker that drops us at once must not
+                    // be retried every 0.5 s forever: only a lasting connection resets this.
+                    backoff.disconnected(tokio::time::Instant::now());
                 }
-                tracing::warn!(sensor = %sink.sensor_id(), broker = %label, "MQTT: {e}; reconnecting in {backoff:?}");
+                let delay = backoff.next_delay();
+                tracing::warn!(sensor = %sink.sensor_id(), broker = %label, "MQTT: {e}; reconnecting in {delay:?}");
                 tokio::select! {
                     _ = shutdown.changed() => break,
-                    _ = tokio::time::sleep(backoff) => {}
+                    _ = tokio::time::sleep(delay) => {}
                 }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }
     }
-    let _ = client.try_disconnect();
+}
+
+/// Hands queued messages to the pipeline (waiting when it pushes back), acknowledging each
+/// one after, when the connection it came on is still the current one.
+async fn forward(
+    mut rx: tokio::sync::mpsc::Receiver<Received>,
+    mut decoder: RemoteIdLiveDecoder,
+    client: &rumqttc::AsyncClient,
+    sink: &InputSink,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    (connection, waiting_bytes): (&AtomicU64, &AtomicUsize),
+) {
+    loop {
+        let r = tokio::select! {
+            _ = shutdown.changed() => return,
+            r = rx.recv() => match r {
+                Some(r) => r,
+                None => return,
+            },
+        };
+        waiting_bytes.fetch_sub(r.publish.payload.len(), Ordering::Relaxed);
+        match r.oversize {
+            Some(len) => {
+                let e = too_large(len);
+                sink.reject(e.reason, &e.detail);
+            }
+            None => {
+                if !deliver(&mut decoder, sink, r.at, &r.publish.payload).await {
+                    return;
+                }
+            }
+        }
+        // A message of an earlier connection: the broker has forgotten it (clean session),
+        // and its packet id may now name another message.
+        if r.connection == connection.load(Ordering::Relaxed) {
+            // Waits only while the event loop's request queue is full; it drains it as it
+            // polls (or is gone, and this fails).
+            let _ = client.ack(&r.publish).await;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,48 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// A connection that lasted this long resets the backoff.
 const STABLE_CONNECTION: Duration = Duration::from_secs(10);
 
+/// The reconnect rule of every client input (stream feeds, TAK SA, MQTT): waits of
+/// [`FIRST_BACKOFF`] doubling to [`MAX_BACKOFF`], started afresh only by a connection that
+/// lasted [`STABLE_CONNECTION`]. A peer that accepts and drops at once (a full server, a
+/// broker refusing us after CONNACK, a wrong port behind a proxy) is then retried ever more
+/// slowly instead of every [`FIRST_BACKOFF`] forever. Pure: the caller passes the instants.
+#[derive(Debug, Clone)]
+pub(crate) struct Backoff {
+    next: Duration,
+    connected_at: Option<tokio::time::Instant>,
+}
+
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Backoff {
+            next: FIRST_BACKOFF,
+            connected_at: None,
+        }
+    }
+
+    /// How long to wait before the next attempt; the one after waits twice as long.
+    pub(crate) fn next_delay(&mut self) -> Duration {
+        let d = self.next;
+        self.next = (d * 2).min(MAX_BACKOFF);
+        d
+    }
+
+    /// A connection was made at `now` (it does not reset the backoff by itself).
+    pub(crate) fn connected(&mut self, now: tokio::time::Instant) {
+        self.connected_at = Some(now);
+    }
+
+    /// The connection ended at `now`: if it had lasted [`STABLE_CONNECTION`], the next wait is
+    /// [`FIRST_BACKOFF`] again. Without a connection (a failed attempt) nothing changes.
+    pub(crate) fn disconnected(&mut self, now: tokio::time::Instant) {
+        if let Some(at) = self.connected_at.take() {
+            if now.saturating_duration_since(at) >= STABLE_CONNECTION {
+                self.next = FIRST_BACKOFF;
+            }
+        }
+    }
+}
+
 /// Where a stream feed's bytes come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamSource {
@@ -269,7 +311,7 @@ async fn tcp(
     let AdapterContext {
         sink, mut shutdown, ..
     } = ctx;
-    let mut backoff = FIRST_BACKOFF;
+    let mut backoff = Backoff::new();
     let mut buf = vec![0u8; 16 * 1024];
     let mut inputs = Vec::new();
     loop {
@@ -277,9 +319,9 @@ async fn tcp(
             _ = shutdown.changed() => return,
             c = tokio::net::TcpStream::connect(&addr) => c,
         };
-        match conn {
+        let failed = match conn {
             Ok(mut stream) => {
-                let connected_at = std::time::Instant::now();
+                backoff.connected(tokio::time::Instant::now());
                 sink.announce(true, format!("connected to {what} feed {addr}"));
                 tracing::info!(sensor = %sink.sensor_id(), %addr, "{what} feed connected");
                 decoder.start();
@@ -309,21 +351,19 @@ async fn tcp(
                 }
                 sink.announce(false, format!("{what} feed {addr} closed; reconnecting"));
                 tracing::warn!(sensor = %sink.sensor_id(), %addr, "{what} feed closed; reconnecting");
-                // Only a connection that lasted starts the backoff afresh: a peer that accepts
-                // and closes at once must not be hammered every FIRST_BACKOFF.
-                if connected_at.elapsed() >= STABLE_CONNECTION {
-                    backoff = FIRST_BACKOFF;
-                }
+                backoff.disconnected(tokio::time::Instant::now());
+                None
             }
-            Err(e) => {
-                tracing::warn!(sensor = %sink.sensor_id(), %addr, "cannot connect to {what} feed: {e}; retrying in {backoff:?}")
-            }
+            Err(e) => Some(e),
+        };
+        let delay = backoff.next_delay();
+        if let Some(e) = failed {
+            tracing::warn!(sensor = %sink.sensor_id(), %addr, "cannot connect to {what} feed: {e}; retrying in {delay:?}")
         }
         tokio::select! {
             _ = shutdown.changed() => return,
-            _ = tokio::time::sleep(backoff) => {}
+            _ = tokio::time::sleep(delay) => {}
         }
-        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
 }
 
@@ -452,6 +492,47 @@ impl Lines {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backoff_doubles_to_its_cap_and_only_a_stable_connection_resets_it() {
+        let t0 = tokio::time::Instant::now();
+        let s = |secs: f64| t0 + Duration::from_secs_f64(secs);
+        let mut b = Backoff::new();
+        // Failed attempts: 0.5, 1, 2, 4, 8, 16, 30, 30 s.
+        let waits: Vec<f64> = (0..8).map(|_| b.next_delay().as_secs_f64()).collect();
+        assert_eq!(waits, [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]);
+
+        // A peer that accepts and drops at once does not reset it, however often.
+        let mut b = Backoff::new();
+        let mut waits = Vec::new();
+        let mut now = 0.0;
+        for _ in 0..5 {
+            b.connected(s(now));
+            now += 0.01;
+            b.disconnected(s(now));
+            let d = b.next_delay().as_secs_f64();
+            waits.push(d);
+            now += d;
+        }
+        assert_eq!(waits, [0.5, 1.0, 2.0, 4.0, 8.0]);
+
+        // Just short of STABLE_CONNECTION: still no reset.
+        b.connected(s(100.0));
+        b.disconnected(s(100.0) + STABLE_CONNECTION - Duration::from_millis(1));
+        assert_eq!(b.next_delay(), Duration::from_secs(16));
+        // A connection that lasted STABLE_CONNECTION starts afresh at FIRST_BACKOFF.
+        b.connected(s(200.0));
+        b.disconnected(s(200.0) + STABLE_CONNECTION);
+        assert_eq!(b.next_delay(), FIRST_BACKOFF);
+        assert_eq!(b.next_delay(), Duration::from_secs(1));
+        // Each connection counts once: a second disconnect without a connect resets nothing.
+        b.disconnected(s(10_000.0));
+        assert_eq!(b.next_delay(), Duration::from_secs(2));
+        // A clock that went backwards (disconnect "before" connect) is a short connection.
+        b.connected(s(300.0));
+        b.disconnected(s(299.0));
+        assert_eq!(b.next_delay(), Duration::from_secs(4));
+    }
 
     const S: i64 = 1_000_000;
     /// 12 MHz ticks of `us` microseconds after an arbitrary counter start.

@@ -13,6 +13,7 @@
 //! `ACK` from a unit's device acknowledges that unit's alerts. (On a TAK server connection,
 //! replies to Picket reach the TAK output's connection, which handles them.)
 
+use crate::stream::Backoff;
 use crate::tak_tls::{TakTlsClient, TlsError, TlsFiles};
 use picket_core::{Input, Timestamp, UnitId, UnitPosition};
 use picket_cot::framing::decode_datagram;
@@ -255,7 +256,7 @@ impl TakSaInput {
         sink: InputSink,
         mut shutdown: watch::Receiver<bool>,
     ) {
-        let mut backoff = Duration::from_millis(500);
+        let mut backoff = Backoff::new();
         let mut failures: u64 = 0;
         loop {
             let connected = tokio::select! {
@@ -279,7 +280,9 @@ impl TakSaInput {
             };
             match connected {
                 Ok(Ok(stream)) => {
-                    backoff = Duration::from_millis(500);
+                    // Connected is not yet healthy: a server that accepts and drops us at once
+                    // (full, refusing our certificate after the handshake) keeps backing off.
+                    backoff.connected(tokio::time::Instant::now());
                     failures = 0;
                     sink.announce(true, format!("connected to the TAK server {addr}"));
                     tracing::info!(sensor = %sink.sensor_id(), addr, "receiving TAK SA from the server");
@@ -290,6 +293,7 @@ impl TakSaInput {
                     match why {
                         None => return,
                         Some(why) => {
+                            backoff.disconnected(tokio::time::Instant::now());
                             sink.announce(false, format!("TAK server {addr}: {why}"));
                             tracing::warn!(sensor = %sink.sensor_id(), addr, "TAK SA connection lost: {why}");
                         }
@@ -308,9 +312,8 @@ impl TakSaInput {
             }
             tokio::select! {
                 _ = shutdown.changed() => return,
-                _ = tokio::time::sleep(backoff) => {}
+                _ = tokio::time::sleep(backoff.next_delay()) => {}
             }
-            backoff = (backoff * 2).min(Duration::from_secs(30));
         }
     }
 

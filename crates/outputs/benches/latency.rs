@@ -35,8 +35,6 @@ use picket_store::{SqliteStore, Store, StoreError};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::AsyncReadExt;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 const ORIGIN: GeoPoint = GeoPoint {
@@ -319,7 +317,9 @@ fn main() {
 
 async fn run(args: Args) {
     let site = site(&args);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    // The TAK server's end: its own OS thread with blocking reads, as another process
+    // would be, so its arrival stamps do not wait for the pipeline's runtime workers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("tcp://{}", listener.local_addr().unwrap());
     let mut tak = TakOutputConfig::new(TakTarget::parse(&url).unwrap());
     // The shortest period TAK takes: every step's update of a track is due when it arrives.
@@ -330,12 +330,15 @@ async fn run(args: Args) {
     let bytes_in = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let rec = arrivals.clone();
     let nbytes = bytes_in.clone();
-    let reader = tokio::spawn(async move {
-        let (mut sock, _) = listener.accept().await.unwrap();
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let Ok((mut sock, _)) = listener.accept() else {
+            return;
+        };
         let mut buf = vec![0u8; 1 << 20];
         let mut pending: Vec<u8> = Vec::new();
         loop {
-            let n = match sock.read(&mut buf).await {
+            let n = match sock.read(&mut buf) {
                 Ok(0) | Err(_) => return,
                 Ok(n) => n,
             };
@@ -397,7 +400,9 @@ async fn run(args: Args) {
     config.step_period_s = args.step_ms as f64 / 1000.0;
     config.outputs = vec![OutputSink::Adapter(Arc::new(out))];
     let (stop, shutdown) = watch::channel(false);
-    let sqlite = SqliteStore::open_in_memory().expect("store");
+    // A database file, as a site has (WAL, synchronous = NORMAL), not an in-memory one.
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let sqlite = SqliteStore::open(&dir.path().join("bench.sqlite")).expect("store");
     let store: Box<dyn Store> = if args.no_store_observations {
         Box::new(NoObservations(sqlite))
     } else {
@@ -407,16 +412,26 @@ async fn run(args: Args) {
     // When assessment published each step's tracks (step time µs, wall µs): splits the
     // latency into pipeline (fusion, assessment) and TAK output (picture, encode, socket).
     let published: Arc<Mutex<Vec<(i64, i64)>>> = Arc::default();
+    // When each step's first alert event was announced (stored first), likewise.
+    let announced: Arc<Mutex<Vec<(i64, i64)>>> = Arc::default();
     let mut events = pipeline.events.subscribe();
     let rec = published.clone();
+    let rec_alerts = announced.clone();
     let watcher = tokio::spawn(async move {
         loop {
             match events.recv().await {
-                Ok(ev) => {
-                    if let Event::Tracks { time, .. } = &*ev {
+                Ok(ev) => match &*ev {
+                    Event::Tracks { time, .. } => {
                         rec.lock().unwrap().push((time.as_micros(), wall_us()));
                     }
-                }
+                    Event::Alert(a) => {
+                        rec_alerts
+                            .lock()
+                            .unwrap()
+                            .push((a.time.as_micros(), wall_us()));
+                    }
+                    _ => {}
+                },
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(_) => return,
             }
@@ -431,19 +446,28 @@ async fn run(args: Args) {
     let metrics = pipeline.metrics.clone();
     stop.send(true).unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(30), pipeline.join()).await;
-    reader.abort();
     watcher.abort();
+    // The output closed its connection when it stopped; the reader has seen the end.
+    let _ = reader.join();
 
     let mut inj = injected.lock().unwrap().clone();
     inj.sort_unstable();
     let n_obs = inj.len();
     let warm_us = start_us + (args.warmup_s * 1e6) as i64;
+    // Steady state only: once the sensors stop, a track's update held back by the TAK
+    // update period (100 ms) leaves when the period ends, with nothing newer to replace it.
+    let cool_us = start_us + (gen_s * 1e6) as i64 - 100_000;
     let arrivals = std::mem::take(&mut *arrivals.lock().unwrap());
     let n_cot = arrivals.len();
     let mut seen: HashSet<(bool, String, i64)> = HashSet::new();
     let step_us = args.step_ms as i64 * 1000;
     let published: std::collections::HashMap<i64, i64> =
         published.lock().unwrap().iter().copied().collect();
+    let mut first_announced: std::collections::HashMap<i64, i64> = Default::default();
+    for (t, w) in announced.lock().unwrap().iter() {
+        first_announced.entry(*t).or_insert(*w);
+    }
+    let (mut alert_pipe, mut alert_tak) = (Vec::new(), Vec::new());
     // Triggering observation → CoT; of which triggering observation → tracks published;
     // the observation's own age at the CoT (incl. waiting for its step); alerts.
     let (mut total, mut pipe, mut tak, mut age, mut alerts) =
@@ -451,7 +475,7 @@ async fn run(args: Args) {
     let ms = |us: i64| us as f64 / 1000.0;
     for a in arrivals {
         let t_us = a.data_ms * 1000;
-        if t_us < warm_us || !seen.insert((a.alert, a.uid.clone(), a.data_ms)) {
+        if t_us < warm_us || t_us > cool_us || !seen.insert((a.alert, a.uid.clone(), a.data_ms)) {
             continue;
         }
         // The step that processed data of time t: the first boundary after it (alert
@@ -466,6 +490,10 @@ async fn run(args: Args) {
         let Some(trigger) = inj.get(i) else { continue };
         if a.alert {
             alerts.push(ms(a.at_us - trigger));
+            if let Some(p) = first_announced.get(&b_us) {
+                alert_pipe.push(ms(p - trigger));
+                alert_tak.push(ms(a.at_us - p));
+            }
             continue;
         }
         total.push(ms(a.at_us - trigger));
@@ -475,7 +503,15 @@ async fn run(args: Args) {
             tak.push(ms(a.at_us - p));
         }
     }
-    for v in [&mut total, &mut pipe, &mut tak, &mut age, &mut alerts] {
+    for v in [
+        &mut total,
+        &mut pipe,
+        &mut tak,
+        &mut age,
+        &mut alerts,
+        &mut alert_pipe,
+        &mut alert_tak,
+    ] {
         v.sort_by(f64::total_cmp);
     }
     let achieved = n_obs as f64 / gen_s;
@@ -504,6 +540,11 @@ async fn run(args: Args) {
         ("  of which fusion + assessment (→ tracks published)", &pipe),
         ("  of which TAK output (published → bytes read)", &tak),
         ("alert CoT: triggering observation → bytes", &alerts),
+        (
+            "  of which fusion + assessment + durable store (→ announced)",
+            &alert_pipe,
+        ),
+        ("  of which TAK output (announced → bytes read)", &alert_tak),
         (
             "track CoT: age of its newest observation (incl. wait for the step)",
             &age,

@@ -6,6 +6,7 @@
 //! drives the connection, reconnecting with backoff; QoS 1 publishes not yet acknowledged
 //! when a connection drops are sent again on the next one.
 
+use crate::backoff::Backoff;
 use picket_pipeline::{Event, OutputAdapter, OutputContext};
 use rumqttc::{AsyncClient, EventLoop, MqttOptions, Packet, QoS};
 use std::fmt;
@@ -13,8 +14,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const MIN_BACKOFF: Duration = Duration::from_millis(500);
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// After the pipeline ends, this long for the broker to acknowledge what was published.
 const DRAIN: Duration = Duration::from_secs(10);
 
@@ -232,7 +231,7 @@ async fn drive(
     connected: picket_pipeline::metrics::Gauge,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut backoff = MIN_BACKOFF;
+    let mut backoff = Backoff::new();
     loop {
         let r = tokio::select! {
             r = eventloop.poll() => r,
@@ -241,7 +240,7 @@ async fn drive(
         match r {
             Ok(rumqttc::Event::Incoming(Packet::ConnAck(_))) => {
                 connected.set(1);
-                backoff = MIN_BACKOFF;
+                backoff.connected();
                 tracing::info!(output = %label, "connected to the MQTT broker");
             }
             Ok(rumqttc::Event::Incoming(Packet::PubAck(_))) => {
@@ -252,12 +251,12 @@ async fn drive(
             Ok(_) => {}
             Err(e) => {
                 connected.set(0);
-                tracing::warn!(output = %label, "MQTT connection: {e}; reconnecting in {backoff:?}");
+                let wait = backoff.failed();
+                tracing::warn!(output = %label, "MQTT connection: {e}; reconnecting in {wait:?}");
                 tokio::select! {
-                    _ = tokio::time::sleep(backoff) => {}
+                    _ = tokio::time::sleep(wait) => {}
                     _ = stop.changed() => break,
                 }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }
     }

@@ -7,8 +7,10 @@
 //! Intake never waits on the parent: messages go into a bounded queue (full → counted as
 //! dropped). While the link is down, track reports are dropped (the next update supersedes
 //! them) and alert messages are held, a bounded number, and sent after the next registration.
-//! The link reconnects with backoff (0.5 s doubling to 30 s).
+//! The link reconnects with backoff (0.5 s doubling to 30 s, afresh after a registration
+//! that lasted 10 s).
 
+use crate::backoff::Backoff;
 use picket_core::{TrackId, TrackStatus};
 use picket_pipeline::metrics::{Counter, Gauge};
 use picket_pipeline::{wall_now, Event, OutputAdapter, OutputContext};
@@ -22,8 +24,6 @@ use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 
-const MIN_BACKOFF: Duration = Duration::from_millis(500);
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// A TCP connect or a RegistrationAck must come within this.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Alert messages held while the link is down, at most (oldest dropped first).
@@ -357,7 +357,7 @@ async fn link(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let addr = config.addr.clone();
-    let mut backoff = MIN_BACKOFF;
+    let mut backoff = Backoff::new();
     let mut held: VecDeque<SapientMessage> = VecDeque::new();
     let status_every = Duration::from_secs_f64(config.node.status_interval_s.clamp(0.1, 3600.0));
     let mut status_seq = 0u64;
@@ -365,15 +365,15 @@ async fn link(
         let (mut r, mut w, mut deframer) = match register(&config, &c).await {
             Ok(x) => x,
             Err(e) => {
-                tracing::warn!(parent = %addr, "SAPIENT parent: {e}; retrying in {backoff:?}");
-                if !wait_draining(backoff, &mut rx, &mut held, &c, &mut stop, &mut shutdown).await {
+                let wait = backoff.failed();
+                tracing::warn!(parent = %addr, "SAPIENT parent: {e}; retrying in {wait:?}");
+                if !wait_draining(wait, &mut rx, &mut held, &c, &mut stop, &mut shutdown).await {
                     break;
                 }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
                 continue;
             }
         };
-        backoff = MIN_BACKOFF;
+        backoff.connected();
         c.registered.set(1);
         tracing::info!(parent = %addr, node = %config.node.node_id, "registered with the parent SAPIENT node");
         status_seq += 1;
@@ -428,8 +428,9 @@ async fn link(
             }
         }
         c.registered.set(0);
-        tracing::warn!(parent = %addr, "lost the parent SAPIENT node; reconnecting in {backoff:?}");
-        if !wait_draining(backoff, &mut rx, &mut held, &c, &mut stop, &mut shutdown).await {
+        let wait = backoff.failed();
+        tracing::warn!(parent = %addr, "lost the parent SAPIENT node; reconnecting in {wait:?}");
+        if !wait_draining(wait, &mut rx, &mut held, &c, &mut stop, &mut shutdown).await {
             break;
         }
     }

@@ -4,6 +4,9 @@
 //! Every length in the file is checked against what is left before it is used: a block or
 //! record that claims more bytes than remain is a [`CaptureError`], and the iterator stops
 //! there (it is fused).
+//!
+//! The record and block decoding ([`State`]) is shared with the incremental reader
+//! ([`crate::stream`]), which holds one record at a time instead of the whole capture.
 
 use crate::bytes::Endian;
 use std::fmt;
@@ -116,15 +119,14 @@ pub enum CaptureError {
 pub struct Packets<'a> {
     bytes: &'a [u8],
     offset: usize,
-    number: u64,
     done: bool,
     kind: Kind,
-    /// pcapng interfaces of the current section (empty for pcap).
-    interfaces: Vec<Interface>,
+    state: State,
 }
 
-#[derive(Clone, Debug)]
-enum Kind {
+/// The container and what its header fixes for every record.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Kind {
     Pcap {
         endian: Endian,
         link_type: LinkType,
@@ -133,6 +135,15 @@ enum Kind {
     PcapNg {
         endian: Endian,
     },
+}
+
+/// What reading a capture carries from one record or block to the next: packet numbering and
+/// the current pcapng section's interfaces. Shared by the slice and the stream readers.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct State {
+    number: u64,
+    /// pcapng interfaces of the current section (empty for pcap).
+    interfaces: Vec<Interface>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -175,80 +186,142 @@ fn clamp_ns(ns: i128) -> i64 {
 
 const PCAP_MAGIC_US: u32 = 0xA1B2_C3D4;
 const PCAP_MAGIC_NS: u32 = 0xA1B2_3C4D;
-const PCAPNG_SHB: u32 = 0x0A0D_0D0A;
+pub(crate) const PCAPNG_SHB: u32 = 0x0A0D_0D0A;
 const PCAPNG_BYTE_ORDER: u32 = 0x1A2B_3C4D;
+/// Bytes of a pcap file header and of a pcap record header.
+pub(crate) const PCAP_FILE_HEADER_BYTES: usize = 24;
+pub(crate) const PCAP_RECORD_HEADER_BYTES: usize = 16;
+
+/// What a capture's first four bytes say it is.
+pub(crate) enum Magic {
+    Pcap { endian: Endian, nanos: bool },
+    PcapNg,
+}
+
+pub(crate) fn magic(head: [u8; 4]) -> Option<Magic> {
+    match (u32::from_le_bytes(head), u32::from_be_bytes(head)) {
+        (PCAP_MAGIC_US, _) => Some(Magic::Pcap {
+            endian: Endian::Little,
+            nanos: false,
+        }),
+        (PCAP_MAGIC_NS, _) => Some(Magic::Pcap {
+            endian: Endian::Little,
+            nanos: true,
+        }),
+        (_, PCAP_MAGIC_US) => Some(Magic::Pcap {
+            endian: Endian::Big,
+            nanos: false,
+        }),
+        (_, PCAP_MAGIC_NS) => Some(Magic::Pcap {
+            endian: Endian::Big,
+            nanos: true,
+        }),
+        (PCAPNG_SHB, _) => Some(Magic::PcapNg),
+        _ => None,
+    }
+}
+
+/// The record layout a pcap file header (at least [`PCAP_FILE_HEADER_BYTES`]) sets.
+pub(crate) fn pcap_kind(header: &[u8], endian: Endian, nanos: bool) -> Kind {
+    let network = endian.u32(header, 20).unwrap_or(0);
+    // The top bits of the link-type word may carry FCS information; the type is 16 bits.
+    Kind::Pcap {
+        endian,
+        link_type: LinkType(network & 0xFFFF),
+        nanos,
+    }
+}
+
+/// A pcap record header's seconds, fraction, captured length and original length.
+pub(crate) fn pcap_record_header(endian: Endian, b: &[u8], at: usize) -> Option<[u32; 4]> {
+    Some([
+        endian.u32(b, at)?,
+        endian.u32(b, at + 4)?,
+        endian.u32(b, at + 8)?,
+        endian.u32(b, at + 12)?,
+    ])
+}
+
+/// The byte order a pcapng section header's magic word (read little-endian) gives.
+pub(crate) fn section_byte_order(word_le: u32) -> Option<Endian> {
+    match word_le {
+        PCAPNG_BYTE_ORDER => Some(Endian::Little),
+        x if x.swap_bytes() == PCAPNG_BYTE_ORDER => Some(Endian::Big),
+        _ => None,
+    }
+}
+
+/// Whether a pcapng block length can be one: at least type, length and trailing length, and
+/// a multiple of 4.
+pub(crate) fn block_length_valid(len: u32) -> bool {
+    len >= 12 && len.is_multiple_of(4)
+}
+
+pub(crate) fn truncated(
+    what: &'static str,
+    offset: usize,
+    needed: u64,
+    available: usize,
+) -> CaptureError {
+    CaptureError::Truncated {
+        what,
+        offset,
+        needed,
+        available,
+    }
+}
 
 /// Read a capture from memory: sniff the format and return its packets.
 ///
 /// Errors only when the bytes are not a capture at all (or the pcap file header is cut
 /// short); problems further in come out of the iterator.
 pub fn packets(bytes: &[u8]) -> Result<Packets<'_>, CaptureError> {
-    let head = bytes.get(..4).ok_or_else(|| not_a_capture(bytes))?;
-    let le = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
-    let be = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
-    let pcap = |endian, nanos| -> Result<Packets<'_>, CaptureError> {
-        if bytes.len() < 24 {
-            return Err(CaptureError::Truncated {
-                what: "pcap file header",
-                offset: 0,
-                needed: 24,
-                available: bytes.len(),
-            });
+    let head = crate::bytes::array_at::<4>(bytes, 0).ok_or_else(|| not_a_capture(bytes))?;
+    let (offset, kind) = match magic(head).ok_or_else(|| not_a_capture(bytes))? {
+        Magic::Pcap { endian, nanos } => {
+            if bytes.len() < PCAP_FILE_HEADER_BYTES {
+                return Err(truncated(
+                    "pcap file header",
+                    0,
+                    PCAP_FILE_HEADER_BYTES as u64,
+                    bytes.len(),
+                ));
+            }
+            (PCAP_FILE_HEADER_BYTES, pcap_kind(bytes, endian, nanos))
         }
-        let network = Endian::u32(endian, bytes, 20).unwrap_or(0);
-        Ok(Packets {
-            bytes,
-            offset: 24,
-            number: 0,
-            done: false,
-            // The top bits of the link-type word may carry FCS information; the type is 16 bits.
-            kind: Kind::Pcap {
-                endian,
-                link_type: LinkType(network & 0xFFFF),
-                nanos,
-            },
-            interfaces: Vec::new(),
-        })
-    };
-    match (le, be) {
-        (PCAP_MAGIC_US, _) => pcap(Endian::Little, false),
-        (PCAP_MAGIC_NS, _) => pcap(Endian::Little, true),
-        (_, PCAP_MAGIC_US) => pcap(Endian::Big, false),
-        (_, PCAP_MAGIC_NS) => pcap(Endian::Big, true),
-        (PCAPNG_SHB, _) => Ok(Packets {
-            bytes,
-            offset: 0,
-            number: 0,
-            done: false,
-            kind: Kind::PcapNg {
+        Magic::PcapNg => (
+            0,
+            Kind::PcapNg {
                 endian: Endian::Little,
             },
-            interfaces: Vec::new(),
-        }),
-        _ => Err(not_a_capture(bytes)),
-    }
+        ),
+    };
+    Ok(Packets {
+        bytes,
+        offset,
+        done: false,
+        kind,
+        state: State::default(),
+    })
 }
 
-fn not_a_capture(bytes: &[u8]) -> CaptureError {
+pub(crate) fn not_a_capture(bytes: &[u8]) -> CaptureError {
     CaptureError::NotACapture(bytes.iter().take(4).copied().collect())
 }
 
 impl<'a> Packets<'a> {
     /// Which container this is.
     pub fn format(&self) -> CaptureFormat {
-        match self.kind {
-            Kind::Pcap { .. } => CaptureFormat::Pcap,
-            Kind::PcapNg { .. } => CaptureFormat::PcapNg,
-        }
+        self.kind.format()
     }
 
     fn truncated(&self, what: &'static str, offset: usize, needed: u64) -> CaptureError {
-        CaptureError::Truncated {
-            what,
-            offset,
-            needed,
-            available: self.bytes.len().saturating_sub(offset),
-        }
+        truncated(what, offset, needed, self.left(offset))
+    }
+
+    /// Bytes of the input from `offset` on.
+    fn left(&self, offset: usize) -> usize {
+        self.bytes.len().saturating_sub(offset)
     }
 
     fn next_pcap(
@@ -262,35 +335,32 @@ impl<'a> Packets<'a> {
             return None;
         }
         let b = self.bytes;
-        let (Some(sec), Some(frac), Some(incl), Some(orig)) = (
-            endian.u32(b, at),
-            endian.u32(b, at + 4),
-            endian.u32(b, at + 8),
-            endian.u32(b, at + 12),
-        ) else {
-            return Some(Err(self.truncated("pcap record header", at, 16)));
+        let Some([sec, frac, incl, orig]) = pcap_record_header(endian, b, at) else {
+            return Some(Err(self.truncated(
+                "pcap record header",
+                at,
+                PCAP_RECORD_HEADER_BYTES as u64,
+            )));
         };
-        let start = at + 16;
+        let start = at + PCAP_RECORD_HEADER_BYTES;
         let end = start as u64 + incl as u64;
         if end > b.len() as u64 {
-            return Some(Err(self.truncated("pcap record", at, 16 + incl as u64)));
+            return Some(Err(self.truncated(
+                "pcap record",
+                at,
+                PCAP_RECORD_HEADER_BYTES as u64 + incl as u64,
+            )));
         }
         let end = end as usize;
         self.offset = end;
-        self.number += 1;
-        let frac_ns = if nanos {
-            frac as i64
-        } else {
-            frac as i64 * 1000
-        };
-        Some(Ok(Packet {
-            number: self.number,
-            timestamp_ns: Some(clamp_ns(sec as i128 * 1_000_000_000 + frac_ns as i128)),
+        Some(Ok(self.state.pcap_packet(
             link_type,
-            interface_id: 0,
-            data: &b[start..end],
-            original_len: orig,
-        }))
+            nanos,
+            sec,
+            frac,
+            orig,
+            &b[start..end],
+        )))
     }
 
     fn next_pcapng(&mut self) -> Option<Result<Packet<'a>, CaptureError>> {
@@ -306,13 +376,14 @@ impl<'a> Packets<'a> {
             // A section header fixes the byte order of everything up to the next one.
             if block_type_le == PCAPNG_SHB {
                 let endian = match crate::bytes::u32_le(b, at + 8) {
-                    Some(PCAPNG_BYTE_ORDER) => Endian::Little,
-                    Some(x) if x.swap_bytes() == PCAPNG_BYTE_ORDER => Endian::Big,
-                    Some(_) => return Some(Err(CaptureError::BadByteOrder { offset: at })),
+                    Some(word) => match section_byte_order(word) {
+                        Some(e) => e,
+                        None => return Some(Err(CaptureError::BadByteOrder { offset: at })),
+                    },
                     None => return Some(Err(self.truncated("pcapng section header", at, 28))),
                 };
                 self.kind = Kind::PcapNg { endian };
-                self.interfaces.clear();
+                self.state.section();
             }
             let Kind::PcapNg { endian, .. } = &self.kind else {
                 return None;
@@ -321,7 +392,7 @@ impl<'a> Packets<'a> {
             let (Some(block_type), Some(len)) = (endian.u32(b, at), endian.u32(b, at + 4)) else {
                 return Some(Err(self.truncated("pcapng block header", at, 12)));
             };
-            if len < 12 || len % 4 != 0 {
+            if !block_length_valid(len) {
                 return Some(Err(CaptureError::BadBlockLength {
                     offset: at,
                     length: len,
@@ -341,30 +412,83 @@ impl<'a> Packets<'a> {
             // The block body, without type, length and trailing length.
             let body = &b[at + 8..end - 4];
             self.offset = end;
+            let available = self.left(at);
             match block_type {
                 1 => {
-                    if let Err(e) = self.interface_description(endian, body, at) {
+                    if let Err(e) = self
+                        .state
+                        .interface_description(endian, body, at, available)
+                    {
                         return Some(Err(e));
                     }
                 }
-                2 | 6 => return Some(self.packet_block(endian, block_type, body, at)),
-                3 => return Some(self.simple_packet_block(endian, body, at)),
+                2 | 3 | 6 => {
+                    return Some(
+                        self.state
+                            .packet_block(endian, block_type, body, at, available),
+                    )
+                }
                 // Section headers, name resolution, statistics, custom and unknown blocks
                 // carry no packets.
                 _ => {}
             }
         }
     }
+}
 
-    fn interface_description(
+impl Kind {
+    pub(crate) fn format(&self) -> CaptureFormat {
+        match self {
+            Kind::Pcap { .. } => CaptureFormat::Pcap,
+            Kind::PcapNg { .. } => CaptureFormat::PcapNg,
+        }
+    }
+}
+
+impl State {
+    /// A pcap record's packet: `data` its captured bytes.
+    pub(crate) fn pcap_packet<'b>(
+        &mut self,
+        link_type: LinkType,
+        nanos: bool,
+        sec: u32,
+        frac: u32,
+        orig: u32,
+        data: &'b [u8],
+    ) -> Packet<'b> {
+        self.number += 1;
+        let frac_ns = if nanos {
+            frac as i64
+        } else {
+            frac as i64 * 1000
+        };
+        Packet {
+            number: self.number,
+            timestamp_ns: Some(clamp_ns(sec as i128 * 1_000_000_000 + frac_ns as i128)),
+            link_type,
+            interface_id: 0,
+            data,
+            original_len: orig,
+        }
+    }
+
+    /// A new pcapng section: its interfaces are described afresh.
+    pub(crate) fn section(&mut self) {
+        self.interfaces.clear();
+    }
+
+    /// A pcapng interface description block's body (the block at `at`; `available`: bytes of
+    /// the input from `at`, for errors).
+    pub(crate) fn interface_description(
         &mut self,
         endian: Endian,
         body: &[u8],
         at: usize,
+        available: usize,
     ) -> Result<(), CaptureError> {
         let link = endian
             .u16(body, 0)
-            .ok_or_else(|| self.truncated("pcapng interface description", at, 20))?;
+            .ok_or_else(|| truncated("pcapng interface description", at, 20, available))?;
         let mut iface = Interface {
             link_type: LinkType(link as u32),
             resolution: Resolution::Decimal(6),
@@ -407,13 +531,19 @@ impl<'a> Packets<'a> {
             })
     }
 
-    fn packet_block(
+    /// The packet of a pcapng packet (2), simple packet (3) or enhanced packet (6) block's
+    /// body (the block at `at`; `available`: bytes of the input from `at`, for errors).
+    pub(crate) fn packet_block<'b>(
         &mut self,
         endian: Endian,
         block_type: u32,
-        body: &'a [u8],
+        body: &'b [u8],
         at: usize,
-    ) -> Result<Packet<'a>, CaptureError> {
+        available: usize,
+    ) -> Result<Packet<'b>, CaptureError> {
+        if block_type == 3 {
+            return self.simple_packet_block(endian, body, at, available);
+        }
         let what = if block_type == 6 {
             "pcapng enhanced packet block"
         } else {
@@ -431,10 +561,10 @@ impl<'a> Packets<'a> {
             endian.u32(body, 16),
         );
         let (Some(iface_id), Some(ts_hi), Some(ts_lo), Some(cap), Some(orig)) = fixed else {
-            return Err(self.truncated(what, at, 32));
+            return Err(truncated(what, at, 32, available));
         };
         let Some(data) = body.get(20..).and_then(|d| d.get(..cap as usize)) else {
-            return Err(self.truncated(what, at, 32 + cap as u64));
+            return Err(truncated(what, at, 32 + cap as u64, available));
         };
         let iface = self.interface(iface_id, at)?;
         let ticks = ((ts_hi as u64) << 32) | ts_lo as u64;
@@ -450,15 +580,16 @@ impl<'a> Packets<'a> {
         })
     }
 
-    fn simple_packet_block(
+    fn simple_packet_block<'b>(
         &mut self,
         endian: Endian,
-        body: &'a [u8],
+        body: &'b [u8],
         at: usize,
-    ) -> Result<Packet<'a>, CaptureError> {
+        available: usize,
+    ) -> Result<Packet<'b>, CaptureError> {
         let orig = endian
             .u32(body, 0)
-            .ok_or_else(|| self.truncated("pcapng simple packet block", at, 16))?;
+            .ok_or_else(|| truncated("pcapng simple packet block", at, 16, available))?;
         let rest = body.get(4..).unwrap_or(&[]);
         // The captured part is whatever the block holds, at most the original length.
         let data = &rest[..rest.len().min(orig as usize)];
@@ -502,10 +633,10 @@ impl<'a> Iterator for Packets<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn pcap_le(records: &[(&[u8], u32, u32)], nanos: bool) -> Vec<u8> {
+    pub(crate) fn pcap_le(records: &[(&[u8], u32, u32)], nanos: bool) -> Vec<u8> {
         let mut v = Vec::new();
         v.extend_from_slice(&(if nanos { PCAP_MAGIC_NS } else { PCAP_MAGIC_US }).to_le_bytes());
         v.extend_from_slice(&2u16.to_le_bytes());
@@ -564,7 +695,7 @@ mod tests {
         assert!(matches!(packets(b""), Err(CaptureError::NotACapture(_))));
     }
 
-    fn block(t: u32, body: &[u8]) -> Vec<u8> {
+    pub(crate) fn block(t: u32, body: &[u8]) -> Vec<u8> {
         let len = 12 + body.len().div_ceil(4) * 4;
         let mut v = Vec::new();
         v.extend_from_slice(&t.to_le_bytes());
@@ -575,7 +706,7 @@ mod tests {
         v
     }
 
-    fn shb() -> Vec<u8> {
+    pub(crate) fn shb() -> Vec<u8> {
         let mut body = Vec::new();
         body.extend_from_slice(&PCAPNG_BYTE_ORDER.to_le_bytes());
         body.extend_from_slice(&1u16.to_le_bytes());
@@ -584,7 +715,7 @@ mod tests {
         block(PCAPNG_SHB, &body)
     }
 
-    fn idb(link: u16, tsresol: Option<u8>) -> Vec<u8> {
+    pub(crate) fn idb(link: u16, tsresol: Option<u8>) -> Vec<u8> {
         let mut body = Vec::new();
         body.extend_from_slice(&link.to_le_bytes());
         body.extend_from_slice(&[0, 0]);
@@ -598,7 +729,7 @@ mod tests {
         block(1, &body)
     }
 
-    fn epb(iface: u32, ticks: u64, data: &[u8]) -> Vec<u8> {
+    pub(crate) fn epb(iface: u32, ticks: u64, data: &[u8]) -> Vec<u8> {
         let mut body = Vec::new();
         body.extend_from_slice(&iface.to_le_bytes());
         body.extend_from_slice(&((ticks >> 32) as u32).to_le_bytes());

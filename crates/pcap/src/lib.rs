@@ -3,6 +3,8 @@
 //! * [`capture`]: pcap and pcapng files over `&[u8]` → [`Packet`]s (frame number, time, link
 //!   type, bytes). Bounded: a length that points past the end of the input is an error, never
 //!   an allocation.
+//! * [`stream`]: the same, read incrementally from any `std::io::Read` ([`PacketReader`]):
+//!   one record held at a time, at most a set limit, so captures of any size stream.
 //! * [`radiotap`]: the radiotap header (DLT 127) — TSF, flags (FCS present, bad FCS), rate,
 //!   channel, antenna signal.
 //! * [`dot11`]: 802.11 management frames — beacons, probes and action frames, their transmitter
@@ -19,9 +21,11 @@ pub mod ble;
 pub mod capture;
 pub mod dot11;
 pub mod radiotap;
+pub mod stream;
 
 mod bytes;
 mod mac;
 
 pub use capture::{packets, CaptureError, CaptureFormat, LinkType, Packet, Packets};
 pub use mac::MacAddr;
+pub use stream::{PacketReader, ReadError, DEFAULT_MAX_RECORD_BYTES};

@@ -57,6 +57,8 @@ pub struct SiteConfig {
     pub default_sector: String,
     /// SQLite database file.
     pub store_path: PathBuf,
+    /// `[store] track_snapshot_interval_s`: a track's estimate is stored at most this often.
+    pub track_snapshot_interval_s: Option<f64>,
     /// The HTTP API and console; `None` = no HTTP server.
     pub api: Option<ApiConfig>,
     /// Tracker parameters that override the built-in values.
@@ -121,6 +123,10 @@ pub struct TrackerOverrides {
     pub detection_probability: Option<f64>,
     /// Expected false reports per km² per scan (JPDA).
     pub clutter_density_per_km2: Option<f64>,
+    /// Fusion runs a step this often in data time, seconds.
+    pub step_period_s: Option<f64>,
+    /// `picket run`: live data is held this long for late arrivals before a step, seconds.
+    pub reorder_window_s: Option<f64>,
 }
 
 /// `[assessment]`: each `Some` replaces the built-in value.
@@ -788,6 +794,7 @@ impl<'de> Deserialize<'de> for RawGeo {
 #[serde(deny_unknown_fields, expecting = "the [store] table")]
 struct RawStore {
     path: Option<Spanned<String>>,
+    track_snapshot_interval_s: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -815,6 +822,8 @@ struct RawTracker {
     jpda: Option<Spanned<bool>>,
     detection_probability: Option<Spanned<f64>>,
     clutter_density_per_km2: Option<Spanned<f64>>,
+    step_period_s: Option<Spanned<f64>>,
+    reorder_window_s: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -1179,6 +1188,14 @@ impl Checker<'_> {
             None => DEFAULT_SECTOR.to_owned(),
         };
 
+        let track_snapshot_interval_s = raw.store.as_ref().and_then(|s| {
+            self.opt_within(
+                "[store] track_snapshot_interval_s",
+                &s.track_snapshot_interval_s,
+                0.0,
+                3600.0,
+            )
+        });
         let store_path = match raw.store.and_then(|s| s.path) {
             Some(p) => {
                 self.non_empty("[store] path", &p);
@@ -1253,6 +1270,7 @@ impl Checker<'_> {
             origin,
             default_sector,
             store_path,
+            track_snapshot_interval_s,
             api,
             tracker,
             assessment,
@@ -1376,6 +1394,19 @@ impl Checker<'_> {
                 &t.clutter_density_per_km2,
                 1.0e-6,
                 1.0e6,
+            ),
+            // The ranges are those picket-pipeline accepts.
+            step_period_s: self.opt_within(
+                "[tracker] step_period_s",
+                &t.step_period_s,
+                0.001,
+                10.0,
+            ),
+            reorder_window_s: self.opt_within(
+                "[tracker] reorder_window_s",
+                &t.reorder_window_s,
+                0.0,
+                10.0,
             ),
         };
         if let (Some(hits), Some(window)) = (&t.confirm_hits, &t.confirm_window) {
@@ -3259,6 +3290,8 @@ max_raises_per_unit_per_minute = 6
                 jpda: Some(true),
                 detection_probability: Some(0.85),
                 clutter_density_per_km2: Some(0.5),
+                step_period_s: None,
+                reorder_window_s: None,
             }
         );
         assert_eq!(

@@ -164,22 +164,7 @@ fn login_link(addr: SocketAddr, token: &str) -> String {
 }
 
 fn sim_site(s: &picket_sim::Scenario) -> SiteModel {
-    SiteModel {
-        name: s.name.clone(),
-        frame: s.frame,
-        units: s.units.clone(),
-        zones: s.zones.clone(),
-        sensors: s
-            .sensors
-            .iter()
-            .map(|x| SensorInfo {
-                id: x.id.clone(),
-                kind: x.kind.to_string(),
-                position: x.position,
-                silence_timeout_s: 10.0,
-            })
-            .collect(),
-    }
+    picket_simsite::site_model(s, 10.0)
 }
 
 fn outputs(alerts: Option<PathBuf>, tracks: Option<PathBuf>) -> Vec<OutputSink> {
@@ -403,6 +388,15 @@ fn pipeline_config(
     }
     if let Some(v) = t.clutter_density_per_km2 {
         tc.clutter_density_per_km2 = v;
+    }
+    if let Some(v) = t.step_period_s {
+        c.step_period_s = v;
+    }
+    if let Some(v) = t.reorder_window_s {
+        c.reorder_window_s = v;
+    }
+    if let Some(v) = site.track_snapshot_interval_s {
+        c.track_snapshot_interval_s = v;
     }
     c.sensor_models = site
         .sensors

@@ -116,6 +116,11 @@ pub struct PipelineConfig {
     pub step_period_s: f64,
     /// Live mode: hold data this long for late arrivals before stepping, seconds.
     pub reorder_window_s: f64,
+    /// A shown track's snapshot goes to the store at most this often (data time), seconds;
+    /// its first and its deletion always do. 0: every update. Observations are all stored,
+    /// so the thinned estimates can be recomputed by replay; storing each step's estimate
+    /// of every track cost more CPU than fusion at tens of thousands of reports a second.
+    pub track_snapshot_interval_s: f64,
     /// Capacity of each bounded channel between stages.
     pub channel_capacity: usize,
     /// Append to JSON-lines output files instead of starting them afresh (live sites).
@@ -138,6 +143,7 @@ impl PipelineConfig {
             outputs: Vec::new(),
             step_period_s: 0.5,
             reorder_window_s: 1.0,
+            track_snapshot_interval_s: 1.0,
             channel_capacity: 1024,
             append_outputs: false,
             playback_frames: Vec::new(),
@@ -210,6 +216,58 @@ fn supervise(
     })
 }
 
+/// Like [`supervise`], for a stage that computes for milliseconds at a time (fusion): it
+/// runs on a thread of its own, so the runtime's workers stay free for the rest (the
+/// assessment stage waiting for a store reply, inputs, outputs) and the operating system,
+/// not the order of tasks, shares the cores. Without it a step held a worker and the
+/// warning path queued behind it.
+fn supervise_on_thread(
+    stage: &'static str,
+    task: impl std::future::Future<Output = ()> + Send + 'static,
+    failed: Arc<watch::Sender<bool>>,
+    metrics: Arc<Metrics>,
+) -> JoinHandle<()> {
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<bool>();
+    let spawned = std::thread::Builder::new()
+        .name(format!("picket-{stage}"))
+        .spawn(move || {
+            let panicked = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(task)))
+                        .is_err()
+                }
+                Err(e) => {
+                    tracing::error!(stage, "cannot start the stage's runtime: {e}");
+                    true
+                }
+            };
+            let _ = done_tx.send(panicked);
+        });
+    if let Err(e) = spawned {
+        tracing::error!(stage, "cannot start the stage's thread: {e}");
+    }
+    tokio::spawn(async move {
+        // A dropped sender (no thread) counts as a crash too.
+        if done_rx.await.unwrap_or(true) {
+            tracing::error!(
+                stage,
+                "pipeline stage crashed: nothing is assessed or alerted any more"
+            );
+            metrics
+                .gauge(
+                    "picket_stage_failed",
+                    "1 when a pipeline stage has crashed.",
+                    &[("stage", stage)],
+                )
+                .set(1);
+            let _ = failed.send(true);
+        }
+    })
+}
+
 impl Pipeline {
     /// Resolves when every input has ended and fusion and assessment have processed all of it
     /// (alerts stored and published). The pipeline keeps serving commands afterwards.
@@ -238,6 +296,12 @@ pub fn start(
         return Err(PipelineError::Setting(format!(
             "step period {} s must be in (0, 10]",
             config.step_period_s
+        )));
+    }
+    if !(config.track_snapshot_interval_s >= 0.0 && config.track_snapshot_interval_s <= 3600.0) {
+        return Err(PipelineError::Setting(format!(
+            "track snapshot interval {} s must be in [0, 3600]",
+            config.track_snapshot_interval_s
         )));
     }
     let speed = match &config.feed {
@@ -360,7 +424,7 @@ pub fn start(
     );
     let (failed_tx, failed_rx) = watch::channel(false);
     let failed_tx = Arc::new(failed_tx);
-    tasks.push(supervise(
+    tasks.push(supervise_on_thread(
         "fusion",
         fusion.run(ingest_rx, step_tx, store_tx.clone()),
         failed_tx.clone(),

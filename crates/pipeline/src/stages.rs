@@ -98,6 +98,9 @@ pub(crate) enum StoreCmd {
     Inputs(Vec<Input>),
     Tracks(Vec<Track>),
     Alert(Box<AlertEvent>, oneshot::Sender<Result<(), String>>),
+    /// A step's alert events, written in order; after a refusal the rest are not written
+    /// (their results say so), as a later one may depend on the refused one.
+    Alerts(Vec<AlertEvent>, oneshot::Sender<Vec<Result<(), String>>>),
     Audit {
         who: String,
         action: &'static str,
@@ -126,7 +129,7 @@ impl StoreTx {
     /// the store thread has ended.
     pub(crate) async fn send(&self, cmd: StoreCmd) -> Result<(), ()> {
         match cmd {
-            StoreCmd::Alert(..) | StoreCmd::Audit { .. } => {
+            StoreCmd::Alert(..) | StoreCmd::Alerts(..) | StoreCmd::Audit { .. } => {
                 self.urgent.send(cmd).await.map_err(|_| ())?;
                 // Full: the thread is busy and serves the lane before its next batch.
                 let _ = self.bulk.try_send(StoreCmd::Wake);
@@ -138,7 +141,7 @@ impl StoreTx {
 }
 
 /// Observations written per store call: between two, waiting alerts go first.
-const STORE_CHUNK: usize = 512;
+const STORE_CHUNK: usize = 128;
 
 /// The store lives on its own thread (SQLite is blocking); a bounded channel feeds it.
 pub(crate) fn spawn_store(
@@ -175,10 +178,26 @@ pub(crate) fn spawn_store(
                 let _ = reply.send(r.as_ref().map(|_| ()).map_err(|e| e.to_string()));
                 record(1, r);
             };
+            let alerts = |evs: &[AlertEvent],
+                          reply: oneshot::Sender<Vec<Result<(), String>>>,
+                          store: &mut Box<dyn Store>| {
+                let mut out = Vec::with_capacity(evs.len());
+                for ev in evs {
+                    if out.iter().any(Result::is_err) {
+                        out.push(Err("not written: an earlier alert event was refused".into()));
+                        continue;
+                    }
+                    let r = store.append_alert_event(ev);
+                    out.push(r.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+                    record(1, r);
+                }
+                let _ = reply.send(out);
+            };
             type Lane = mpsc::Receiver<StoreCmd>;
             let urgent_first = |store: &mut Box<dyn Store>, lane: &mut Lane| loop {
                 match lane.try_recv().ok() {
                     Some(StoreCmd::Alert(ev, reply)) => alert(&ev, reply, store),
+                    Some(StoreCmd::Alerts(evs, reply)) => alerts(&evs, reply, store),
                     Some(StoreCmd::Audit {
                         who,
                         action,
@@ -202,6 +221,10 @@ pub(crate) fn spawn_store(
                     StoreCmd::Tracks(v) => (v.len(), store.append_tracks(&v)),
                     StoreCmd::Alert(ev, reply) => {
                         alert(&ev, reply, store);
+                        (0, Ok(()))
+                    }
+                    StoreCmd::Alerts(evs, reply) => {
+                        alerts(&evs, reply, store);
                         (0, Ok(()))
                     }
                     StoreCmd::Audit {
@@ -452,12 +475,14 @@ impl FusionStage {
                 .saturating_sub(self.crosscheck_seen.disagreements),
         );
         self.crosscheck_seen = cc;
-        let mut obs: Vec<Observation> = Vec::new();
+        // Moved, not copied: at tens of thousands of reports a second the copies (and their
+        // allocations) cost more than a fifth of the step.
+        let mut obs: Vec<Observation> = Vec::with_capacity(batch.len());
         let mut units = Vec::new();
-        for i in &batch {
+        for i in batch {
             match i {
-                Input::Observation(o) => obs.push(o.clone()),
-                Input::UnitPosition(u) => units.push(u.clone()),
+                Input::Observation(o) => obs.push(o),
+                Input::UnitPosition(u) => units.push(u),
             }
         }
         self.observations.add(obs.len() as u64);
@@ -469,6 +494,12 @@ impl FusionStage {
         let tracks = self.tracker.step(&obs, now);
         self.steps.inc();
         self.last_step = Some(now);
+        // The same inputs for the store, each in time order (rows are read back by time).
+        let batch: Vec<Input> = obs
+            .into_iter()
+            .map(Input::Observation)
+            .chain(units.iter().cloned().map(Input::UnitPosition))
+            .collect();
         (
             StepMsg {
                 now,
@@ -601,6 +632,11 @@ pub(crate) struct AssessStage {
     sinks: Sinks,
     live: BTreeSet<TrackId>,
     shown: BTreeMap<TrackId, (TargetClass, bool)>,
+    /// When each shown track's snapshot last went to the store (data time).
+    stored_at: std::collections::HashMap<TrackId, Timestamp>,
+    /// Shown tracks' newest estimates not stored yet (thinned), stored when the inputs end.
+    unstored: std::collections::HashMap<TrackId, Track>,
+    snapshot_interval_s: f64,
     now: Option<Timestamp>,
     speed: f64,
     inputs_done: watch::Sender<bool>,
@@ -650,6 +686,9 @@ impl AssessStage {
             sinks,
             live: BTreeSet::new(),
             shown: BTreeMap::new(),
+            stored_at: std::collections::HashMap::new(),
+            unstored: std::collections::HashMap::new(),
+            snapshot_interval_s: config.track_snapshot_interval_s,
             now: None,
             speed,
             inputs_done,
@@ -701,6 +740,55 @@ impl AssessStage {
             }
             Err(_) => return Err(AckError::Stopped),
         }
+        Ok(self.announce_stored(ev).await)
+    }
+
+    /// A step's alert events: stored in one round trip to the store thread (one at a time,
+    /// each waited for, they queued behind its bulk writes in turn), then each announced.
+    /// One the store refused is reverted; the ones after it were not written and go one
+    /// by one, if still pending.
+    async fn announce_step(&mut self, events: Vec<AlertEvent>) {
+        if events.is_empty() {
+            return;
+        }
+        let (tx, rx) = oneshot::channel();
+        if self
+            .store
+            .send(StoreCmd::Alerts(events.clone(), tx))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        let Ok(results) = rx.await else {
+            return;
+        };
+        let mut refused = false;
+        for (ev, r) in events.into_iter().zip(results) {
+            if refused {
+                // An update of an alert whose raise was just refused: not to be stored.
+                if self.alerts.is_pending(&ev) && self.announce(ev.clone()).await.is_err() {
+                    self.alerts.revert(&ev);
+                }
+                continue;
+            }
+            match r {
+                Ok(()) => {
+                    self.announce_stored(ev).await;
+                }
+                Err(e) => {
+                    refused = true;
+                    self.store_refusals.inc();
+                    tracing::error!(alert = %ev.alert_id, "alert event not stored, not announced: {e}");
+                    // Not stored, so it did not happen: a later step decides it again.
+                    self.alerts.revert(&ev);
+                }
+            }
+        }
+    }
+
+    /// Announce an alert event the store has taken: metrics, live picture, outputs.
+    async fn announce_stored(&mut self, ev: AlertEvent) -> AlertEvent {
         if let Some(c) = self.alert_counters.get(ev.state.as_str()) {
             c.inc();
         }
@@ -744,7 +832,28 @@ impl AssessStage {
             let _ = a.send(event.clone()).await;
         }
         let _ = self.events.send(event);
-        Ok(ev)
+        ev
+    }
+
+    /// Whether `track`'s snapshot goes to the store this step: its first, its deletion, or
+    /// one interval after the last one stored.
+    fn snapshot_due(&mut self, track: &Track, now: Timestamp) -> bool {
+        if track.status == TrackStatus::Deleted {
+            self.stored_at.remove(&track.id);
+            self.unstored.remove(&track.id);
+            return true;
+        }
+        match self.stored_at.get(&track.id) {
+            Some(t) if now.seconds_since(*t) < self.snapshot_interval_s => {
+                self.unstored.insert(track.id, track.clone());
+                false
+            }
+            _ => {
+                self.stored_at.insert(track.id, now);
+                self.unstored.remove(&track.id);
+                true
+            }
+        }
     }
 
     async fn step(&mut self, step: StepMsg) {
@@ -767,15 +876,10 @@ impl AssessStage {
         self.operators.expire(now);
         let operator_changes = self.operators.take_changes();
         // Reasons only where alerting reads them: the same events for a fraction of the cost.
-        let alerts = &self.alerts;
-        let threats = self
-            .assessor
-            .assess_with_reasons(now, |t, u, l| alerts.wants_reasons(t, u, l));
         let live: Vec<TrackId> = self.live.iter().copied().collect();
-        for ev in self.alerts.process(&threats, &live, now) {
-            let _ = self.announce(ev).await;
-        }
-
+        let (assessor, alerts) = (&mut self.assessor, &mut self.alerts);
+        let threats = assessor.assess_with_reasons(now, |t, u, l| alerts.wants_reasons(t, u, l));
+        let events = alerts.process(&threats, &live, now);
         // Tracks as people see them: confirmed ones, and the deletion of ones shown before.
         let mut views = Vec::new();
         for t in step.tracks {
@@ -822,7 +926,16 @@ impl AssessStage {
             .collect();
         // Live consumers (TAK, API, console) get the step before the store and the JSON-lines
         // sinks, which take the same records right after.
-        let stored_tracks: Vec<Track> = views.iter().map(|v| v.track.clone()).collect();
+        let mut stored_tracks: Vec<Track> = views
+            .iter()
+            .filter(|v| self.snapshot_due(&v.track, now))
+            .map(|v| v.track.clone())
+            .collect();
+        if step.last {
+            // The inputs ended: the store gets every track's newest estimate.
+            stored_tracks.extend(self.unstored.drain().map(|(_, t)| t));
+            stored_tracks.sort_by_key(|t| t.id);
+        }
         let track_lines: Vec<String> = if self.sinks.tracks.is_empty() {
             Vec::new()
         } else {
@@ -856,6 +969,10 @@ impl AssessStage {
                 tracks: views,
             });
         }
+        // The step's alert events after its tracks: each waits for a durable write, which
+        // must not hold back the picture; and an output woken by an alert then finds the
+        // step's positions, not the previous step's.
+        self.announce_step(events).await;
         if !stored_tracks.is_empty() {
             let _ = self.store.send(StoreCmd::Tracks(stored_tracks)).await;
             for s in &self.sinks.tracks {
@@ -885,6 +1002,22 @@ impl AssessStage {
         }
     }
 
+    /// Acknowledge, store, announce. One the store refused is reverted: nothing was recorded,
+    /// so a retry must succeed rather than find it "already acknowledged".
+    async fn acknowledge(
+        &mut self,
+        id: AlertId,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<AlertEvent, AckError> {
+        let ev = self.alerts.acknowledge(id, by, now)?;
+        let r = self.announce(ev.clone()).await;
+        if r.is_err() {
+            self.alerts.revert(&ev);
+        }
+        r
+    }
+
     async fn command(&mut self, cmd: Command) {
         match cmd {
             Command::Acknowledge {
@@ -893,10 +1026,7 @@ impl AssessStage {
                 reply,
             } => {
                 let now = self.now.unwrap_or_default();
-                let r = match self.alerts.acknowledge(alert_id, &by, now) {
-                    Ok(ev) => self.announce(ev).await,
-                    Err(e) => Err(AckError::Refused(e)),
-                };
+                let r = self.acknowledge(alert_id, &by, now).await;
                 let _ = reply.send(r);
             }
             Command::AcknowledgeUnit(ack, reply) => {
@@ -918,11 +1048,7 @@ impl AssessStage {
                 let mut done = Vec::new();
                 let mut result = Ok(());
                 for id in ids {
-                    let r = match self.alerts.acknowledge(id, &ack.by, now) {
-                        Ok(ev) => self.announce(ev).await,
-                        Err(e) => Err(AckError::Refused(e)),
-                    };
-                    match r {
+                    match self.acknowledge(id, &ack.by, now).await {
                         Ok(ev) => {
                             // Audited like an API acknowledgement (same action and detail).
                             let _ = self

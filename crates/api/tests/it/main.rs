@@ -3,7 +3,7 @@
 
 use futures::{SinkExt, StreamExt};
 use picket_core::{Principal, Role, Timestamp};
-use picket_pipeline::{Feed, Pace, PipelineConfig, PlaybackLine, SensorInfo, SiteModel};
+use picket_pipeline::{Feed, Pace, PipelineConfig, PlaybackLine};
 use picket_store::{SqliteStore, Store};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -54,22 +54,7 @@ async fn harness() -> Harness {
     let outsider = store
         .issue_token("otto", Role::Operator, &["sasabe".into()])
         .unwrap();
-    let site = SiteModel {
-        name: s.name.clone(),
-        frame: s.frame,
-        units: s.units.clone(),
-        zones: s.zones.clone(),
-        sensors: s
-            .sensors
-            .iter()
-            .map(|x| SensorInfo {
-                id: x.id.clone(),
-                kind: x.kind.to_string(),
-                position: x.position,
-                silence_timeout_s: 10.0,
-            })
-            .collect(),
-    };
+    let site = picket_simsite::site_model(&s, 10.0);
     let lines = s
         .feed
         .iter()

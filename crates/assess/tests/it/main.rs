@@ -14,6 +14,7 @@ mod hysteresis;
 mod lifecycle;
 mod moving;
 mod rate_cap;
+mod revert;
 mod scenario;
 mod tidy;
 

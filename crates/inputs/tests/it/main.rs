@@ -1,8 +1,12 @@
 //! The SAPIENT fusion node adapter over a real socket, with the official sample frames.
 
+mod asterix_file;
+
 mod modes_feeds;
 
 mod remoteid_live;
+
+mod tak;
 
 use picket_core::{GeoPoint, LocalFrame, SensorId};
 use picket_pipeline::{Feed, PipelineConfig, SensorInfo, SiteModel, Source};

@@ -20,14 +20,30 @@ fn capture(name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("shared test data missing: {}: {e}", p.display()))
 }
 
+/// Open (true) or closed; a store whose gate is closed takes no inputs, which stalls the
+/// whole pipeline back to the inputs (backpressure).
+type Gate = Arc<(Mutex<bool>, std::sync::Condvar)>;
+
+fn set_gate(gate: &Gate, open: bool) {
+    *gate.0.lock().unwrap() = open;
+    gate.1.notify_all();
+}
+
 /// A store that also keeps every input it is given, for the test to look at.
 struct Tap {
     inner: SqliteStore,
     seen: Arc<Mutex<Vec<Input>>>,
+    gate: Gate,
 }
 
 impl Store for Tap {
     fn append_inputs(&mut self, inputs: &[Input]) -> Result<(), StoreError> {
+        let (open, changed) = &*self.gate;
+        let mut open = open.lock().unwrap();
+        while !*open {
+            open = changed.wait(open).unwrap();
+        }
+        drop(open);
         self.seen.lock().unwrap().extend_from_slice(inputs);
         self.inner.append_inputs(inputs)
     }
@@ -135,14 +151,27 @@ fn start(
     site: SiteModel,
     sources: Vec<(SensorId, Source)>,
 ) -> (Pipeline, watch::Sender<bool>, Arc<Mutex<Vec<Input>>>) {
+    let gate: Gate = Arc::new((Mutex::new(true), std::sync::Condvar::new()));
+    start_gated(site, sources, gate, 1024)
+}
+
+/// A pipeline with `channel_capacity` whose store takes inputs only while `gate` is open.
+fn start_gated(
+    site: SiteModel,
+    sources: Vec<(SensorId, Source)>,
+    gate: Gate,
+    channel_capacity: usize,
+) -> (Pipeline, watch::Sender<bool>, Arc<Mutex<Vec<Input>>>) {
     let mut config = PipelineConfig::new(site, Feed::Live(sources));
     // Captures replayed in a second look like objects jumping about: keep tentative tracks
     // short-lived so fusion keeps up in a debug build.
     config.tracker.max_coast_tentative_s = 0.5;
+    config.channel_capacity = channel_capacity;
     let seen = Arc::new(Mutex::new(Vec::new()));
     let store = Tap {
         inner: SqliteStore::open_in_memory().unwrap(),
         seen: seen.clone(),
+        gate,
     };
     let (tx, rx) = watch::channel(false);
     let p = picket_pipeline::start(config, Box::new(store), rx).unwrap();
@@ -525,6 +554,217 @@ async fn mqtt_input_waits_for_the_broker_resubscribes_after_a_cut_and_counts_gar
     let mut twice: Vec<Key> = want.iter().chain(&want).cloned().collect();
     twice.sort();
     assert_eq!(all, twice);
+    tx.send(true).unwrap();
+    drop(p);
+}
+
+/// A decoded record of one aircraft of its own (serial number `PKT` + `n`, its own address),
+/// hovering on a grid point of its own 1.1 km from the next (so fusion gates them apart and
+/// a few thousand stay cheap to track).
+fn numbered_record(n: usize) -> String {
+    let mac = format!("02:00:00:00:{:02x}:{:02x}", (n >> 8) & 0xff, n & 0xff);
+    let lat = 33.0 + (n % 64) as f64 * 0.01;
+    let lon = -82.0 + (n / 64) as f64 * 0.01;
+    format!(
+        r#"{{"mac":"{mac}","rssi_dbm":-60,"messages":[{{"message_type":"location","lat":{lat:.5},"lon":{lon:.5},"alt_geo_m":82.0,"height_m":1.5,"horizontal_accuracy_m":3.0}},{{"message_type":"basic_id","id_type":"serial_number","ua_type":"helicopter_or_multirotor","uas_id":"PKT{n:06}"}}]}}"#
+    )
+}
+
+/// The serial numbers of the sensor's observations so far.
+fn serials(seen: &Mutex<Vec<Input>>, sensor: &str) -> Vec<String> {
+    let mut ids: Vec<String> = observations_of(seen, sensor)
+        .iter()
+        .map(|o| match &o.identity {
+            Some(Identity::RemoteId(s)) => s.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Inputs the sensor has handed to the pipeline (or had rejected) so far.
+fn handed_on(p: &Pipeline, sensor: &str) -> u64 {
+    p.state.read().unwrap().sensors[&SensorId(sensor.into())].lines
+}
+
+/// Publishes records `from..to` a few at a time, paced so that the pipeline's steps happen
+/// meanwhile and its backpressure builds up to the input.
+async fn publish_paced(
+    client: &rumqttc::AsyncClient,
+    topic: &str,
+    qos: rumqttc::QoS,
+    from: usize,
+    to: usize,
+) {
+    for n in from..to {
+        client
+            .publish(topic, qos, false, numbered_record(n))
+            .await
+            .unwrap();
+        if n % 10 == 9 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Waits until the input has handed nothing more on (nor dropped anything) for a second: it
+/// waits for the pipeline, or has nothing left. Says how much it had handed on.
+async fn settled(p: &Pipeline, sensor: &str) -> u64 {
+    let mut last = handed_on(p, sensor);
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = handed_on(p, sensor);
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    panic!("the input never stalled ({last} handed on)");
+}
+
+/// While the pipeline does not take records (its store stalls), the MQTT input keeps serving
+/// its broker connection: a cut connection is noticed and replaced (and so keep-alive pings
+/// are answered) while records wait. QoS 1 messages are acknowledged only once handed on, so
+/// the broker holds the rest back and none is dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqtt_input_serves_its_broker_while_the_pipeline_is_stalled_and_drops_no_qos1_message() {
+    std::net::TcpStream::connect("127.0.0.1:1883").unwrap_or_else(|e| {
+        panic!("Mosquitto must listen on 127.0.0.1:1883 (.ci/run starts it): {e}")
+    });
+    let listen = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let root = format!(
+        "picket-it-stall-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_micros()
+    );
+    // Each record is one observation of its own aircraft (checked offline first).
+    let mut d = picket_inputs::RemoteIdLiveDecoder::new(SensorId("offline".into()), None);
+    for n in [0, 7, 999] {
+        let (mut obs, mut rej) = (Vec::new(), Vec::new());
+        d.decode(
+            Timestamp::parse_rfc3339("2024-10-07T13:22:55Z").unwrap(),
+            numbered_record(n).as_bytes(),
+            &mut obs,
+            &mut rej,
+        );
+        assert!(rej.is_empty(), "{rej:?}");
+        assert_eq!(obs.len(), 1);
+        assert_eq!(
+            obs[0].identity,
+            Some(Identity::RemoteId(format!("PKT{n:06}")))
+        );
+    }
+    let sensor = "rid-mqtt-stall";
+    let gate: Gate = Arc::new((Mutex::new(true), std::sync::Condvar::new()));
+    let (p, tx, seen) = start_gated(
+        site(&[(sensor, 600.0)]),
+        vec![(
+            SensorId(sensor.into()),
+            Source::Adapter(Arc::new(picket_inputs::RemoteIdMqtt {
+                subscription: picket_inputs::MqttSubscription::parse_url(&format!(
+                    "mqtt://{listen}/{root}/+/rid"
+                ))
+                .unwrap(),
+                client_id: Some(format!("{root}-sub")),
+            })),
+        )],
+        gate.clone(),
+        // Small queues between the stages: the stall reaches the input quickly.
+        1,
+    );
+    let mut events = p.events.subscribe();
+    // The "broker" (a proxy to Mosquitto, to cut the connection) starts once the test listens
+    // for the input's events: the input retries until then.
+    let (cut_tx, cut_rx) = watch::channel(0u32);
+    tokio::spawn(proxy(listen, cut_rx));
+    subscribed(&mut events, sensor).await;
+    let client = publisher(&root).await;
+    let topic = format!("{root}/north/rid");
+    use rumqttc::QoS::{AtLeastOnce, AtMostOnce};
+
+    // 1. The store stops taking inputs while 400 records are published.
+    const N: usize = 400;
+    set_gate(&gate, false);
+    publish_paced(&client, &topic, AtLeastOnce, 0, N).await;
+    let handed = settled(&p, sensor).await;
+    assert!(
+        handed < N as u64 - 50,
+        "the stall did not reach the input: {handed} of {N} handed on"
+    );
+    // Opened again: every record arrives, once; none was dropped for want of room.
+    set_gate(&gate, true);
+    let want: Vec<String> = (0..N).map(|n| format!("PKT{n:06}")).collect();
+    wait_for("all records after the stall", 30, || {
+        observations_of(&seen, sensor).len() >= N
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(serials(&seen, sensor), want);
+    assert_eq!(malformed(&p, sensor, "backlog full"), 0);
+
+    // 2. Stalled again, and flooded with QoS 0 messages (no flow control): the input keeps
+    // taking them from the broker, and drops and counts what does not fit in its backlog. (The
+    // flood is garbage, cheap to reject once the pipeline moves again; a thousand new aircraft
+    // in one fusion step would take a debug build minutes.)
+    set_gate(&gate, false);
+    publish_paced(&client, &topic, AtLeastOnce, N, 2 * N).await;
+    settled(&p, sensor).await;
+    const FLOOD: u64 = 1500;
+    for _ in 0..FLOOD {
+        client
+            .publish(&topic, AtMostOnce, false, b"\x01flood".to_vec())
+            .await
+            .unwrap();
+    }
+    wait_for("the flood's overflow counted", 10, || {
+        malformed(&p, sensor, "backlog full") > 0
+    })
+    .await;
+    let handed = settled(&p, sensor).await;
+    let stored = observations_of(&seen, sensor).len();
+    // The broker connection is cut meanwhile: the input notices at once and subscribes again
+    // while its records still wait for the pipeline.
+    cut_tx.send(1).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), subscribed(&mut events, sensor))
+        .await
+        .expect("subscribed again while the pipeline is stalled");
+    assert_eq!(
+        (handed_on(&p, sensor), observations_of(&seen, sensor).len()),
+        (handed, stored),
+        "the pipeline was still stalled"
+    );
+    set_gate(&gate, true);
+    // Every flood message either waited (and is rejected as garbage now) or was dropped as
+    // overflow (as may have been some of the records before it): none went unaccounted, the
+    // cut notwithstanding.
+    wait_for("the flood accounted for", 30, || {
+        malformed(&p, sensor, "unknown payload") + malformed(&p, sensor, "backlog full") >= FLOOD
+    })
+    .await;
+    assert!(malformed(&p, sensor, "unknown payload") <= FLOOD);
+    // Once the backlog has drained, what is published on the new connection arrives, none
+    // dropped.
+    settled(&p, sensor).await;
+    let dropped = malformed(&p, sensor, "backlog full");
+    publish_paced(&client, &topic, AtLeastOnce, 2 * N, 2 * N + 5).await;
+    wait_for("records on the new connection", 30, || {
+        let ids = serials(&seen, sensor);
+        (2 * N..2 * N + 5).all(|n| ids.binary_search(&format!("PKT{n:06}")).is_ok())
+    })
+    .await;
+    assert_eq!(malformed(&p, sensor, "backlog full"), dropped);
+    // Nothing arrived twice.
+    let ids = serials(&seen, sensor);
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(ids.len(), unique.len());
     tx.send(true).unwrap();
     drop(p);
 }

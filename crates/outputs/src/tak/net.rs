@@ -3,14 +3,15 @@
 
 use super::picture::{Batch, Kind, Outgoing, Picture};
 use super::{profile, TakOutputConfig, TakTarget};
+use crate::backoff::Backoff;
 use picket_core::{GeoPoint, Timestamp};
 use picket_cot::framing::encode_for_stream;
 use picket_cot::negotiation::is_negotiation_event;
 use picket_cot::picket::encode_presence;
 use picket_cot::xml::encode_xml;
 use picket_cot::{
-    parse_ack, AckRequest, ChatLine, CotEvent, FriendlySa, Limits, Negotiation, NegotiationStep,
-    StreamDecoder, WireFormat,
+    parse_ack, AckRequest, AlertReply, ChatLine, CotEvent, FriendlySa, Limits, Negotiation,
+    NegotiationStep, ReplyError, ReplyKind, StreamDecoder, WireFormat,
 };
 use picket_inputs::TakTlsClient;
 use picket_pipeline::metrics::{Counter, Gauge};
@@ -23,8 +24,6 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::Notify;
 
-const MIN_BACKOFF: Duration = Duration::from_millis(500);
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
 /// Picket re-announces itself this often; TAK servers list it as a contact meanwhile.
@@ -95,6 +94,12 @@ struct Shared {
     /// Officers' acknowledgements heard on the server connection go here.
     acknowledger: Acknowledger,
     acks: Counter,
+    /// Acknowledgements from a unit's device that acknowledged nothing (not that unit's
+    /// open alert, or refused by the pipeline).
+    acks_refused: Counter,
+    /// GeoChat receipts of Picket's alert lines from units' devices.
+    delivered: Counter,
+    read: Counter,
 }
 
 impl Shared {
@@ -180,9 +185,16 @@ pub(crate) async fn run(config: TakOutputConfig, tls: Option<TakTlsClient>, ctx:
         acknowledger,
         acks: metrics.counter(
             "picket_tak_acknowledgements_total",
-            "Acknowledgements (GeoChat replies from units' devices) heard from the TAK server.",
+            "Acknowledgements (GeoChat ACK replies and y-a-r / y-a-w CoT replies from units' devices) heard from the TAK server.",
             &[("output", &label)],
         ),
+        acks_refused: metrics.counter(
+            "picket_tak_acknowledgements_refused_total",
+            "Acknowledgements from a unit's device that acknowledged nothing: the alert named is not an open alert of that unit, or the pipeline refused.",
+            &[("output", &label)],
+        ),
+        delivered: receipts(&metrics, &label, ReplyKind::Delivered),
+        read: receipts(&metrics, &label, ReplyKind::Read),
     });
     let mut sender = match config.target.clone() {
         TakTarget::Udp(addr) => tokio::spawn(mesh_loop(addr, shared.clone())),
@@ -237,7 +249,7 @@ async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, String> {
 }
 
 async fn stream_loop(host: String, port: u16, tls: Option<TakTlsClient>, shared: Arc<Shared>) {
-    let mut backoff = MIN_BACKOFF;
+    let mut backoff = Backoff::new();
     let mut attempts: u64 = 0;
     loop {
         let finishing_before = shared.picture().is_finishing();
@@ -247,34 +259,36 @@ async fn stream_loop(host: String, port: u16, tls: Option<TakTlsClient>, shared:
         attempts += 1;
         let end = match connect_tcp(&host, port).await {
             Err(why) => End::Lost(why),
-            Ok(tcp) => {
-                let end = match &tls {
-                    None => session(tcp, &shared).await,
-                    Some(c) => {
-                        let hs = c.connect(tcp);
-                        match tokio::time::timeout(CONNECT_TIMEOUT, hs).await {
-                            Ok(Ok(s)) => session(s, &shared).await,
-                            Ok(Err(e)) => End::Lost(format!("TLS handshake failed: {e}")),
-                            Err(_) => End::Lost("TLS handshake timed out".into()),
-                        }
-                    }
-                };
-                if !matches!(end, End::Lost(ref w) if w.starts_with("TLS")) {
-                    backoff = MIN_BACKOFF;
+            Ok(tcp) => match &tls {
+                None => {
+                    backoff.connected();
+                    session(tcp, &shared).await
                 }
-                end
-            }
+                Some(c) => {
+                    let hs = c.connect(tcp);
+                    match tokio::time::timeout(CONNECT_TIMEOUT, hs).await {
+                        Ok(Ok(s)) => {
+                            backoff.connected();
+                            session(s, &shared).await
+                        }
+                        Ok(Err(e)) => End::Lost(format!("TLS handshake failed: {e}")),
+                        Err(_) => End::Lost("TLS handshake timed out".into()),
+                    }
+                }
+            },
         };
         shared.meters.connected.set(0);
-        match end {
+        let wait = match end {
             End::Finished => return,
             End::Lost(why) => {
+                let wait = backoff.failed();
                 // The first failures and then one in twenty: an outage must not flood the log.
                 if attempts <= 3 || attempts.is_multiple_of(20) {
-                    tracing::warn!(output = %shared.label, "TAK connection: {why}; retrying in {:.1} s", backoff.as_secs_f64());
+                    tracing::warn!(output = %shared.label, "TAK connection: {why}; retrying in {:.1} s", wait.as_secs_f64());
                 }
+                wait
             }
-        }
+        };
         if finishing_before {
             if !shared.picture().is_idle() {
                 tracing::warn!(output = %shared.label, "pipeline ended while the TAK server was unreachable: last events not delivered");
@@ -282,11 +296,10 @@ async fn stream_loop(host: String, port: u16, tls: Option<TakTlsClient>, shared:
             return;
         }
         tokio::select! {
-            _ = tokio::time::sleep(backoff) => {}
+            _ = tokio::time::sleep(wait) => {}
             // The end of the pipeline cuts the wait short: one last attempt to deliver.
             _ = shared.wake.notified(), if shared.picture().is_finishing() => {}
         }
-        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
 }
 
@@ -411,6 +424,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(stream: S, shared: &Shared) 
                             }
                         }
                         heard_ack(&ev, shared);
+                        heard_reply(&ev, shared);
                     }
                 }
             }
@@ -444,33 +458,115 @@ fn heard_ack(ev: &CotEvent, shared: &Shared) {
         return;
     };
     let uid: String = chat.sender_uid.chars().take(64).collect();
-    let ack = UnitAck {
-        unit_id,
-        alert_id: match req {
-            AckRequest::All => None,
-            AckRequest::Alert(id) => Some(id),
+    submit_ack(
+        shared,
+        UnitAck {
+            unit_id,
+            alert_id: match req {
+                AckRequest::All => None,
+                AckRequest::Alert(id) => Some(id),
+            },
+            by: format!("{callsign} (TAK {uid})"),
+            via: format!("TAK server {} chat from {uid}", shared.label),
         },
-        by: format!("{callsign} (TAK {uid})"),
-        via: format!("TAK server {} chat from {uid}", shared.label),
+    );
+}
+
+/// A device's CoT reply about one of Picket's alerts, relayed by the TAK server. `y-a-r`
+/// (received) and `y-a-w` (wilco) linked to an alert marker acknowledge that one alert, by
+/// the same path and with the same checks as a chat `ACK`: the sender must be a unit's
+/// device, and the alert must be that unit's (the pipeline acknowledges only the unit's own
+/// open alerts). GeoChat receipts of Picket's alert lines are only counted and logged:
+/// ATAK sends `b-t-f-d` on arrival and `b-t-f-r` when the conversation is on screen, by
+/// itself — "seen", not a person's decision.
+fn heard_reply(ev: &CotEvent, shared: &Shared) {
+    if ReplyKind::of_type(&ev.cot_type).is_none() {
+        return;
+    }
+    let (reply, found) = {
+        let p = shared.picture();
+        let reply = match AlertReply::from_event(p.profile(), ev, picket_pipeline::wall_now()) {
+            Ok(r) => r,
+            // Replies about other things (other tasks, other chats) are the server's traffic.
+            Err(ReplyError::NotOurs | ReplyError::NotAReply(_)) => return,
+            Err(e) => {
+                tracing::warn!(output = %shared.label, kind = %ev.cot_type, "reply about an alert not taken: {e}");
+                return;
+            }
+        };
+        let found = p.unit_of_device(&reply.sender_uid);
+        (reply, found)
     };
+    let uid: String = reply.sender_uid.chars().take(64).collect();
+    let Some((unit_id, callsign)) = found else {
+        tracing::warn!(output = %shared.label, uid = %uid, alert = %reply.alert_id, kind = reply.kind.as_str(), "reply from a device of no unit ignored");
+        return;
+    };
+    match reply.kind {
+        ReplyKind::Delivered | ReplyKind::Read => {
+            let (counter, what) = if reply.kind == ReplyKind::Read {
+                (&shared.read, "seen")
+            } else {
+                (&shared.delivered, "delivered")
+            };
+            counter.inc();
+            tracing::info!(output = %shared.label, unit = %unit_id, alert = %reply.alert_id, "alert chat line {what} on {callsign}'s device ({uid})");
+        }
+        ReplyKind::Received | ReplyKind::Wilco => submit_ack(
+            shared,
+            UnitAck {
+                unit_id,
+                alert_id: Some(reply.alert_id),
+                by: format!("{callsign} (TAK {uid})"),
+                via: format!(
+                    "TAK server {} {} reply ({}) from {uid}",
+                    shared.label,
+                    ev.cot_type,
+                    reply.kind.as_str()
+                ),
+            },
+        ),
+    }
+}
+
+/// Hands an acknowledgement from a unit's device to the pipeline, off the connection's task
+/// (the pipeline's answer must not hold up sending).
+fn submit_ack(shared: &Shared, ack: UnitAck) {
     shared.acks.inc();
     let acknowledger = shared.acknowledger.clone();
     let label = shared.label.clone();
-    // Off the connection's task: the pipeline's answer must not hold up sending.
+    let refused = shared.acks_refused.clone();
     tokio::spawn(async move {
         match acknowledger.acknowledge_unit(ack.clone()).await {
-            Ok(done) if done.is_empty() => {
-                tracing::info!(output = %label, unit = %ack.unit_id, by = %ack.by, "acknowledgement from TAK: nothing left to acknowledge");
-            }
+            Ok(done) if done.is_empty() => match ack.alert_id {
+                // Named an alert the unit has no open, unacknowledged alert of that id: another
+                // unit's, already over, or already acknowledged.
+                Some(id) => {
+                    refused.inc();
+                    tracing::warn!(output = %label, unit = %ack.unit_id, by = %ack.by, "acknowledgement of {id} from TAK refused: not an open, unacknowledged alert of this unit");
+                }
+                None => {
+                    tracing::info!(output = %label, unit = %ack.unit_id, by = %ack.by, "acknowledgement from TAK: nothing left to acknowledge");
+                }
+            },
             Ok(done) => {
                 let ids: Vec<String> = done.iter().map(|a| a.alert_id.to_string()).collect();
                 tracing::info!(output = %label, unit = %ack.unit_id, by = %ack.by, "alerts {} acknowledged from TAK", ids.join(", "));
             }
             Err(e) => {
+                refused.inc();
                 tracing::warn!(output = %label, unit = %ack.unit_id, by = %ack.by, "acknowledgement from TAK refused: {e}");
             }
         }
     });
+}
+
+fn receipts(metrics: &Metrics, label: &str, kind: ReplyKind) -> Counter {
+    metrics.counter(
+        "picket_tak_chat_receipts_total",
+        "GeoChat receipts of Picket's alert lines from units' devices (delivered: arrived; read: shown on screen). Not acknowledgements.",
+        &[("output", label), ("receipt", kind.as_str())],
+    )
 }
 
 /// Mesh: each event one XML datagram (every TAK device decodes XML; protobuf on a mesh needs
@@ -481,7 +577,7 @@ async fn mesh_loop(addr: SocketAddr, shared: Arc<Shared>) {
     } else {
         SocketAddr::from(([0u16; 8], 0))
     };
-    let mut backoff = MIN_BACKOFF;
+    let mut backoff = Backoff::new();
     let socket = loop {
         match UdpSocket::bind(bind).await {
             Ok(s) => break s,
@@ -490,8 +586,7 @@ async fn mesh_loop(addr: SocketAddr, shared: Arc<Shared>) {
                 if shared.picture().is_finishing() {
                     return;
                 }
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                tokio::time::sleep(backoff.failed()).await;
             }
         }
     };

@@ -96,6 +96,9 @@ pub(crate) enum Oneshot {
     },
 }
 
+/// Of the update period: the spacing after which a track's fresh update is sent at once.
+const FRESH_FRACTION: f64 = 0.75;
+
 /// What one [`Picture::take`] hands the connection.
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
@@ -502,9 +505,12 @@ impl Picture {
             let level = levels.get(id).copied().unwrap_or(ThreatLevel::Info);
             let cot_type = track_cot_type(slot.view.class, level, slot.view.dark);
             let type_changed = slot.sent_type.as_deref() != Some(cot_type.as_str());
+            // A fresh update in the last quarter of the period goes at once: waiting for the
+            // period's end would send it older (and a scan that comes a little early would
+            // wait almost a whole period). A held one goes when the period ends.
             let period_over = slot
                 .last_sent
-                .is_none_or(|t| now.seconds_since(t) >= self.update_period_s);
+                .is_none_or(|t| now.seconds_since(t) >= FRESH_FRACTION * self.update_period_s);
             let due = if changed_only {
                 type_changed && slot.sent_type.is_some()
             } else {
@@ -744,6 +750,10 @@ mod tests {
             p.take(t(0.5), 1000).out.is_empty(),
             "held until the period is over"
         );
+        assert!(
+            p.take(t(0.74), 1000).out.is_empty(),
+            "held until the period is over"
+        );
         assert_eq!(p.next_due(), Some(t(1.0)));
         let b = p.take(t(1.0), 1000);
         assert_eq!(b.out.len(), 1, "two updates coalesced into one");
@@ -764,6 +774,16 @@ mod tests {
         assert!(
             p.take(t(5.0), 1000).out.is_empty(),
             "no update, nothing re-sent"
+        );
+        // An update in the last quarter of the period goes at once, fresh.
+        p.apply(&tracks(vec![view(1, TrackStatus::Confirmed, 30.0)]));
+        assert_eq!(p.take(t(5.8), 1000).out.len(), 1);
+        p.apply(&tracks(vec![view(1, TrackStatus::Confirmed, 40.0)]));
+        assert!(p.take(t(6.5), 1000).out.is_empty(), "spaced ≥ ¾ period");
+        assert_eq!(
+            p.take(t(6.6), 1000).out.len(),
+            1,
+            "fresh in the last quarter"
         );
     }
 

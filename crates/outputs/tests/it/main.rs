@@ -10,6 +10,7 @@ mod mqtt;
 mod negotiation;
 mod peers;
 mod reconnect;
+mod reply;
 mod scenario;
 mod takeoff;
 mod throughput;
@@ -19,9 +20,7 @@ mod webhook;
 use picket_core::Timestamp;
 use picket_cot::xml::decode_xml;
 use picket_cot::CotEvent;
-use picket_pipeline::{
-    Feed, OutputSink, Pace, PipelineConfig, PlaybackLine, SensorInfo, SiteModel,
-};
+use picket_pipeline::{Feed, OutputSink, Pace, PipelineConfig, PlaybackLine, SiteModel};
 use picket_store::SqliteStore;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,22 +41,7 @@ pub fn naco_now() -> picket_sim::Scenario {
 }
 
 pub fn site(s: &picket_sim::Scenario) -> SiteModel {
-    SiteModel {
-        name: s.name.clone(),
-        frame: s.frame,
-        units: s.units.clone(),
-        zones: s.zones.clone(),
-        sensors: s
-            .sensors
-            .iter()
-            .map(|x| SensorInfo {
-                id: x.id.clone(),
-                kind: x.kind.to_string(),
-                position: x.position,
-                silence_timeout_s: 10.0,
-            })
-            .collect(),
-    }
+    picket_simsite::site_model(s, 10.0)
 }
 
 /// Runs the scenario through a pipeline with `outputs`, to the end (outputs flushed).

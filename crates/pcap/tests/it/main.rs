@@ -2,6 +2,7 @@
 
 mod captures;
 mod robustness;
+mod stream;
 
 use std::path::PathBuf;
 

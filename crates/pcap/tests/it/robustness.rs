@@ -4,7 +4,7 @@ use crate::capture;
 use picket_pcap::{ble, dot11, packets, radiotap, LinkType};
 
 /// A small deterministic generator (xorshift64*), so failures reproduce.
-pub struct Rng(u64);
+pub struct Rng(pub u64);
 impl Rng {
     pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;

@@ -3,34 +3,22 @@
 
 use picket_core::{AlertState, Timestamp};
 use picket_pipeline::{
-    Event, Feed, OutputSink, Pace, PipelineConfig, PlaybackLine, SensorInfo, SiteModel, Source,
+    Event, Feed, OutputSink, Pace, PipelineConfig, PlaybackLine, SiteModel, Source,
 };
 use picket_store::{SqliteStore, Store};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+mod snapshots;
+mod store_refusals;
+
 fn scenario() -> picket_sim::Scenario {
     picket_sim::naco(Timestamp::parse_rfc3339("2026-11-26T12:00:00Z").unwrap(), 1)
 }
 
 fn site(s: &picket_sim::Scenario) -> SiteModel {
-    SiteModel {
-        name: s.name.clone(),
-        frame: s.frame,
-        units: s.units.clone(),
-        zones: s.zones.clone(),
-        sensors: s
-            .sensors
-            .iter()
-            .map(|x| SensorInfo {
-                id: x.id.clone(),
-                kind: x.kind.to_string(),
-                position: x.position,
-                silence_timeout_s: 2.0,
-            })
-            .collect(),
-    }
+    picket_simsite::site_model(s, 2.0)
 }
 
 fn lines(s: &picket_sim::Scenario) -> Vec<PlaybackLine> {
