@@ -76,6 +76,9 @@ pub struct AlertMetrics {
 
 type PairKey = (TrackId, UnitId);
 
+/// Withdrawn alert ids remembered (see [`AlertManager::revert`]).
+const MAX_WITHDRAWN: usize = 4096;
+
 /// Per (track, unit) hysteresis state.
 #[derive(Clone, Debug, Default)]
 struct Pair {
@@ -733,11 +736,13 @@ impl AlertManager {
                         self.metrics.raised_per_unit.remove(&key.1);
                     }
                 }
-                // Ids stay dense when the withdrawn ones are the newest (the usual case: the
-                // store is down and every raise of the round fails).
+                // Its id is never given again: a refusal may come after the write reached
+                // the file (the commit stored, a later step of the write failed), and two
+                // alerts under one id would mix their histories. A gap is harmless. The
+                // set only tells "never raised" from "cleared"; the oldest are forgotten.
                 self.withdrawn.insert(id);
-                while self.next_id > 1 && self.withdrawn.remove(&AlertId(self.next_id - 1)) {
-                    self.next_id -= 1;
+                while self.withdrawn.len() > MAX_WITHDRAWN {
+                    self.withdrawn.pop_first();
                 }
             }
             Undo::Updated { before, merged_now } => {

@@ -181,16 +181,26 @@ pub(crate) fn spawn_store(
             let alerts = |evs: &[AlertEvent],
                           reply: oneshot::Sender<Vec<Result<(), String>>>,
                           store: &mut Box<dyn Store>| {
-                let mut out = Vec::with_capacity(evs.len());
-                for ev in evs {
-                    if out.iter().any(Result::is_err) {
-                        out.push(Err("not written: an earlier alert event was refused".into()));
-                        continue;
+                let out: Vec<Result<(), String>> = match store.append_alert_events(evs) {
+                    Ok(()) => {
+                        record(evs.len(), Ok(()));
+                        evs.iter().map(|_| Ok(())).collect()
                     }
-                    let r = store.append_alert_event(ev);
-                    out.push(r.as_ref().map(|_| ()).map_err(|e| e.to_string()));
-                    record(1, r);
-                }
+                    Err((stored, e)) => {
+                        let why = e.to_string();
+                        record(stored, Ok(()));
+                        record(1, Err(e));
+                        (0..evs.len())
+                            .map(|i| match i.cmp(&stored) {
+                                std::cmp::Ordering::Less => Ok(()),
+                                std::cmp::Ordering::Equal => Err(why.clone()),
+                                std::cmp::Ordering::Greater => {
+                                    Err("not written: an earlier alert event was refused".into())
+                                }
+                            })
+                            .collect()
+                    }
+                };
                 let _ = reply.send(out);
             };
             type Lane = mpsc::Receiver<StoreCmd>;
@@ -975,10 +985,11 @@ impl AssessStage {
         self.announce_step(events).await;
         if !stored_tracks.is_empty() {
             let _ = self.store.send(StoreCmd::Tracks(stored_tracks)).await;
-            for s in &self.sinks.tracks {
-                for line in &track_lines {
-                    let _ = s.send(line.clone()).await;
-                }
+        }
+        // The JSON-lines output keeps every update (the store is the thinned one).
+        for s in &self.sinks.tracks {
+            for line in &track_lines {
+                let _ = s.send(line.clone()).await;
             }
         }
         self.unit_steps += 1;

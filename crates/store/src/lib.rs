@@ -38,6 +38,17 @@ pub trait Store: Send {
     /// Durable when it returns Ok (synchronous commit): the pipeline announces an alert only
     /// after this returns.
     fn append_alert_event(&mut self, event: &AlertEvent) -> Result<(), StoreError>;
+    /// Append several alert events in order, durably, like [`Store::append_alert_event`]
+    /// each. On a failure, `Err((stored, error))`: the first `stored` events are stored and
+    /// the rest are not. The default writes them one by one; a store that can should write
+    /// them in one synchronous commit (a step raising several alerts then waits for one
+    /// fsync, not one each).
+    fn append_alert_events(&mut self, events: &[AlertEvent]) -> Result<(), (usize, StoreError)> {
+        for (i, e) in events.iter().enumerate() {
+            self.append_alert_event(e).map_err(|err| (i, err))?;
+        }
+        Ok(())
+    }
     /// Every alert event, in insertion order.
     fn alert_events(&self) -> Result<Vec<AlertEvent>, StoreError>;
     /// The latest event of each alert, ordered by alert id.

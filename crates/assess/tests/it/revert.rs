@@ -77,8 +77,13 @@ fn a_reverted_raise_is_raised_again_at_the_next_round_with_the_same_id() {
     assert_eq!(second[0].state, AlertState::Raised);
     assert_eq!(second[0].time, next);
     assert_eq!(second[0].raised_time, next);
-    // The withdrawn id was the newest: it is reused, so ids have no gap.
-    assert_eq!(second[0].alert_id, first[0].alert_id);
+    // The withdrawn id is never given again (the refused write may have reached the file).
+    assert_eq!(second[0].alert_id.0, first[0].alert_id.0 + 1);
+    assert_eq!(
+        mgr.acknowledge(first[0].alert_id, "ops", next),
+        Err(AlertError::Unknown(first[0].alert_id)),
+        "still never raised"
+    );
     assert_eq!(mgr.metrics().raised, 1);
     assert_eq!(mgr.metrics().raised_per_unit.get(&unit(POST)), Some(&1));
     // Kept this time: nothing more to say while the threat stays the same.

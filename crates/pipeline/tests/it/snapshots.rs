@@ -2,13 +2,13 @@
 //! first estimate and its end are kept; observations are all stored either way.
 
 use super::{lines, run_to_end, scenario, site};
-use picket_pipeline::{Feed, Pace, PipelineConfig};
+use picket_pipeline::{Feed, OutputSink, Pace, PipelineConfig};
 use picket_store::{SqliteStore, Store};
 use std::collections::BTreeMap;
 
-/// (track id, time µs, status) of every stored snapshot, in insertion order; and the count
-/// of stored observations.
-async fn run(interval_s: f64) -> (Vec<(i64, i64, String)>, u64) {
+/// (track id, time µs, status) of every stored snapshot, in insertion order; the count of
+/// stored observations; the lines of the JSON-lines track output.
+async fn run(interval_s: f64) -> (Vec<(i64, i64, String)>, u64, usize) {
     let s = scenario();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.sqlite");
@@ -20,6 +20,8 @@ async fn run(interval_s: f64) -> (Vec<(i64, i64, String)>, u64) {
         },
     );
     c.track_snapshot_interval_s = interval_s;
+    let lines_file = dir.path().join("tracks.jsonl");
+    c.outputs = vec![OutputSink::TracksJsonl(lines_file.clone())];
     run_to_end(c, Box::new(SqliteStore::open(&db).unwrap())).await;
     let observations = SqliteStore::open(&db)
         .unwrap()
@@ -35,7 +37,11 @@ async fn run(interval_s: f64) -> (Vec<(i64, i64, String)>, u64) {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    (rows, observations)
+    let lines = std::fs::read_to_string(&lines_file)
+        .unwrap()
+        .lines()
+        .count();
+    (rows, observations, lines)
 }
 
 type ByTrack = BTreeMap<i64, Vec<(i64, String)>>;
@@ -50,9 +56,14 @@ fn by_track(rows: &[(i64, i64, String)]) -> ByTrack {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshots_are_thinned_per_track_but_first_and_last_are_kept() {
-    let (all, obs_all) = run(0.0).await;
-    let (thin, obs_thin) = run(3.0).await;
+    let (all, obs_all, lines_all) = run(0.0).await;
+    let (thin, obs_thin, lines_thin) = run(3.0).await;
     assert_eq!(obs_all, obs_thin, "observations are all stored either way");
+    assert_eq!(
+        (lines_all, lines_thin),
+        (all.len(), all.len()),
+        "the JSON-lines output keeps every update"
+    );
     assert!(!all.is_empty());
     assert!(
         thin.len() * 2 < all.len(),

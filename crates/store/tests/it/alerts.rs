@@ -81,3 +81,30 @@ fn an_alert_with_a_time_outside_the_calendar_is_refused() {
     ));
     assert_eq!(store.counts().unwrap().alert_events, 0);
 }
+
+#[test]
+fn a_batch_of_alert_events_is_stored_in_order_all_or_none() {
+    let (_dir, path, mut store) = disk_store();
+    let batch = [
+        alert(1, AlertState::Raised, ThreatLevel::Warning, 0),
+        alert(2, AlertState::Raised, ThreatLevel::Caution, 0),
+        alert(1, AlertState::Updated, ThreatLevel::Imminent, 1),
+    ];
+    store.append_alert_events(&batch).unwrap();
+    // Through another connection: committed, in order.
+    let reader = SqliteStore::open(&path).unwrap();
+    assert_eq!(reader.alert_events().unwrap(), batch.to_vec());
+
+    // One that cannot be stored spoils the batch: none of it is written.
+    let mut bad = alert(3, AlertState::Raised, ThreatLevel::Warning, 2);
+    bad.time_to_closest_approach_s = f64::NAN;
+    let next = [
+        alert(2, AlertState::Cleared, ThreatLevel::Info, 2),
+        bad,
+        alert(4, AlertState::Raised, ThreatLevel::Warning, 2),
+    ];
+    let (stored, e) = store.append_alert_events(&next).unwrap_err();
+    assert_eq!(stored, 0);
+    assert!(matches!(e, StoreError::Unrepresentable { .. }), "{e}");
+    assert_eq!(reader.alert_events().unwrap(), batch.to_vec());
+}

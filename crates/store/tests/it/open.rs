@@ -122,3 +122,59 @@ fn the_store_can_move_to_another_thread() {
     let handle = std::thread::spawn(move || boxed.user_count().unwrap());
     assert_eq!(handle.join().unwrap(), 0);
 }
+
+/// The WAL is checkpointed into the file while observations pour in, so it stays short.
+#[test]
+fn the_wal_stays_short_under_a_steady_stream_of_observations() {
+    let (_dir, path, mut store) = crate::fixtures::disk_store();
+    let wal = path.with_file_name("picket.db-wal");
+    let batch = crate::fixtures::inputs(600);
+    let mut largest_wal = 0;
+    let start = std::time::Instant::now();
+    // About 3 s at a live site's pace: a batch of 600 every 20 ms.
+    while start.elapsed() < std::time::Duration::from_secs(3) {
+        store.append_inputs(&batch).unwrap();
+        largest_wal = largest_wal.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let db = std::fs::metadata(&path).unwrap().len();
+    let written = store.counts().unwrap();
+    assert!(written.observations > 20_000, "{written:?}");
+    assert!(
+        db > 8 << 20,
+        "the checkpointer moved the pages into the file: {db} bytes"
+    );
+    assert!(
+        largest_wal < db / 2,
+        "the WAL grew to {largest_wal} bytes beside a {db}-byte file"
+    );
+}
+
+/// The checkpoint runs beside the writer: pages reach the file although the writer stays
+/// below its own checkpoint threshold (1,000 pages), so no commit of the writer pays for it.
+#[test]
+fn committed_pages_reach_the_file_without_the_writer_checkpointing() {
+    let (_dir, path, mut store) = crate::fixtures::disk_store();
+    let before = std::fs::metadata(&path).unwrap().len();
+    // About 1.5 MB of WAL: well under the writer's 4 MB threshold.
+    store
+        .append_inputs(&crate::fixtures::inputs(1_500))
+        .unwrap();
+    let wal = std::fs::metadata(path.with_file_name("picket.db-wal"))
+        .unwrap()
+        .len();
+    assert!(wal < 3 << 20, "{wal} bytes of WAL");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut after = before;
+    while std::time::Instant::now() < deadline {
+        after = std::fs::metadata(&path).unwrap().len();
+        if after > before + (512 << 10) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        after > before + (512 << 10),
+        "the file grew from {before} to {after} bytes only"
+    );
+}
