@@ -36,7 +36,7 @@ use picket_remoteid::{
 use serde_json::{Map, Value};
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Largest payload (datagram or MQTT message) decoded, bytes; larger ones are rejected whole.
@@ -1003,12 +1003,63 @@ struct Received {
     /// When it was received: its records are stamped with this, not with when the pipeline
     /// took them.
     at: Timestamp,
-    /// The connection it came on (counted from 1): its acknowledgement means something only
-    /// there (a clean session's packet ids start afresh on every connection).
+    /// The connection it came on ([`Generation`]): its acknowledgement means something only
+    /// there.
     connection: u64,
     publish: rumqttc::Publish,
     /// Its payload was longer than [`MAX_PAYLOAD_BYTES`] (and was not kept), bytes.
     oversize: Option<usize>,
+}
+
+/// A message [`forward`] has handed on, to be acknowledged by [`poll_broker`] (which alone
+/// knows whether its connection is still up): the connection it came on, and the message
+/// (its payload dropped).
+struct AckRequest {
+    connection: u64,
+    publish: rumqttc::Publish,
+}
+
+/// Which broker connection an acknowledgement may go out on. A clean session's packet ids
+/// start afresh on every connection, so a message's acknowledgement means something only on
+/// the connection it came on, and only while that connection is up: rumqttc keeps requests
+/// made while it is disconnected and sends them once connected again, where the same packet
+/// id names another message (one the pipeline has not taken yet). rumqttc itself drops the
+/// acknowledgements still queued when a connection fails; this refuses those asked for after.
+#[derive(Debug, Default)]
+struct Generation {
+    /// The latest connection, counted from 1 (0: none yet).
+    current: u64,
+    /// Whether it is still up (lost from the first error on).
+    up: bool,
+}
+
+impl Generation {
+    /// A connection was made (ConnAck): messages from now on belong to it.
+    fn connected(&mut self) {
+        self.current += 1;
+        self.up = true;
+    }
+
+    /// The connection failed: nothing of it may be acknowledged any more, not even while the
+    /// next one is being made.
+    fn lost(&mut self) {
+        self.up = false;
+    }
+
+    /// Whether a connection is up.
+    fn up(&self) -> bool {
+        self.up
+    }
+
+    /// The connection a message received now came on.
+    fn current(&self) -> u64 {
+        self.current
+    }
+
+    /// Whether a message that came on `connection` may be acknowledged now.
+    fn may_ack(&self, connection: u64) -> bool {
+        self.up && connection == self.current
+    }
 }
 
 /// Flow control: a message is acknowledged (manual PUBACK) only once handed to the pipeline,
@@ -1021,7 +1072,8 @@ struct Received {
 /// dropped QoS 1 message does not hold one of the broker's in-flight slots for the rest of the
 /// session (that acknowledgement may overtake those of waiting messages; brokers match
 /// acknowledgements by packet id). Memory stays bounded and the connection alive, whatever
-/// the pipeline does.
+/// the pipeline does. Every acknowledgement is made by the task that polls the connection
+/// ([`poll_broker`]), and only while the message's connection is up ([`Generation`]).
 async fn run_mqtt(input: RemoteIdMqtt, ctx: AdapterContext) {
     use rumqttc::{AsyncClient, MqttOptions};
     let AdapterContext {
@@ -1043,7 +1095,8 @@ async fn run_mqtt(input: RemoteIdMqtt, ctx: AdapterContext) {
     // of them when many messages are dropped at once.
     let (client, eventloop) = AsyncClient::new(opts, MQTT_BACKLOG + 16);
     let (tx, rx) = tokio::sync::mpsc::channel(MQTT_BACKLOG);
-    let connection = AtomicU64::new(0);
+    // At most one acknowledgement per message taken from the backlog.
+    let (ack_tx, ack_rx) = tokio::sync::mpsc::channel(MQTT_BACKLOG);
     let waiting_bytes = AtomicUsize::new(0);
     let decoder = RemoteIdLiveDecoder::new(sink.sensor_id().clone(), position);
     // Both in this task: when the pipeline waits, only `forward` waits.
@@ -1054,50 +1107,63 @@ async fn run_mqtt(input: RemoteIdMqtt, ctx: AdapterContext) {
             sub,
             &sink,
             shutdown.clone(),
-            tx,
-            (&connection, &waiting_bytes),
+            (tx, ack_rx),
+            &waiting_bytes,
         ),
-        forward(
-            rx,
-            decoder,
-            &client,
-            &sink,
-            shutdown,
-            (&connection, &waiting_bytes)
-        ),
+        forward(rx, decoder, &sink, shutdown, ack_tx, &waiting_bytes),
     );
     let _ = client.try_disconnect();
 }
 
-/// Drives the MQTT connection (connect, subscribe, keep-alive, reconnect with [`Backoff`])
-/// and queues received messages for [`forward`]; never waits for the pipeline.
+/// Drives the MQTT connection (connect, subscribe, keep-alive, reconnect with [`Backoff`]),
+/// queues received messages for [`forward`] and acknowledges those it has handed on; never
+/// waits for the pipeline.
 async fn poll_broker(
     mut eventloop: rumqttc::EventLoop,
     client: &rumqttc::AsyncClient,
     sub: &MqttSubscription,
     sink: &InputSink,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
-    tx: tokio::sync::mpsc::Sender<Received>,
-    (connection, waiting_bytes): (&AtomicU64, &AtomicUsize),
+    (tx, mut acks): (
+        tokio::sync::mpsc::Sender<Received>,
+        tokio::sync::mpsc::Receiver<AckRequest>,
+    ),
+    waiting_bytes: &AtomicUsize,
 ) {
     use rumqttc::{Event, Packet, QoS, SubscribeReasonCode};
     use tokio::sync::mpsc::error::TrySendError;
     let label = sub.to_string();
     let mut backoff = Backoff::new();
-    let mut connected = false;
+    let mut generation = Generation::default();
+    // An acknowledgement the event loop had no room for yet: tried again after its next event.
+    let mut held: Option<AckRequest> = None;
     let mut dropped: u64 = 0;
     loop {
-        let event = tokio::select! {
-            _ = shutdown.changed() => break,
-            // `forward` ended: the pipeline is shutting down.
-            _ = tx.closed() => break,
-            e = eventloop.poll() => e,
+        let event = {
+            // Acknowledgements are taken while one poll goes on, not between polls: a poll
+            // cancelled half-way would abandon a connection attempt.
+            let poll = eventloop.poll();
+            tokio::pin!(poll);
+            loop {
+                tokio::select! {
+                    _ = shutdown.changed() => return,
+                    // `forward` ended: the pipeline is shutting down.
+                    _ = tx.closed() => return,
+                    e = &mut poll => break e,
+                    a = acks.recv(), if held.is_none() => match a {
+                        Some(a) => acknowledge(client, &generation, &mut held, a),
+                        None => return,
+                    },
+                }
+            }
         };
+        if let Some(a) = held.take() {
+            acknowledge(client, &generation, &mut held, a);
+        }
         match event {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                connected = true;
                 backoff.connected(tokio::time::Instant::now());
-                connection.fetch_add(1, Ordering::Relaxed);
+                generation.connected();
                 // A clean session forgets subscriptions: subscribe on every connection.
                 if let Err(e) = client.try_subscribe(sub.topic.clone(), QoS::AtLeastOnce) {
                     tracing::error!(sensor = %sink.sensor_id(), broker = %label, "cannot subscribe: {e}");
@@ -1129,7 +1195,7 @@ async fn poll_broker(
                 let len = publish.payload.len();
                 let received = Received {
                     at: crate::wall_now(),
-                    connection: connection.load(Ordering::Relaxed),
+                    connection: generation.current(),
                     publish,
                     oversize,
                 };
@@ -1151,45 +1217,76 @@ async fn poll_broker(
                             "backlog full",
                             &format!("{MQTT_BACKLOG} messages or {MQTT_BACKLOG_BYTES} bytes already wait for the pipeline: message dropped ({dropped} so far)"),
                         );
+                        // Its connection is up: it has just delivered this.
                         if let Err(e) = client.try_ack(&r.publish) {
                             tracing::warn!(sensor = %sink.sensor_id(), broker = %label, "dropped message not acknowledged: {e}");
                         }
                     }
-                    Err(TrySendError::Closed(_)) => break,
+                    Err(TrySendError::Closed(_)) => return,
                 }
             }
             Ok(_) => {}
             Err(e) => {
-                if connected {
+                if generation.up() {
                     sink.announce(
                         false,
                         format!("MQTT connection to {label} lost: {e}; reconnecting"),
                     );
-                    connected = false;
                     // An oversized retained message or a broker that drops us at once must not
                     // be retried every 0.5 s forever: only a lasting connection resets this.
                     backoff.disconnected(tokio::time::Instant::now());
                 }
+                // From here until the next ConnAck nothing is acknowledged: the messages still
+                // waiting for the pipeline are handed on, but the broker has forgotten them.
+                generation.lost();
+                held = None;
                 let delay = backoff.next_delay();
                 tracing::warn!(sensor = %sink.sensor_id(), broker = %label, "MQTT: {e}; reconnecting in {delay:?}");
-                tokio::select! {
-                    _ = shutdown.changed() => break,
-                    _ = tokio::time::sleep(delay) => {}
+                let sleep = tokio::time::sleep(delay);
+                tokio::pin!(sleep);
+                loop {
+                    tokio::select! {
+                        _ = shutdown.changed() => return,
+                        _ = &mut sleep => break,
+                        // Of the lost connection: not acknowledged (`generation` refuses).
+                        a = acks.recv() => match a {
+                            Some(a) => acknowledge(client, &generation, &mut held, a),
+                            None => return,
+                        },
+                    }
                 }
             }
         }
     }
 }
 
-/// Hands queued messages to the pipeline (waiting when it pushes back), acknowledging each
-/// one after, when the connection it came on is still the current one.
+/// Asks the event loop to acknowledge `a`'s message if its connection is still up (else it is
+/// dropped); keeps it in `held` when the event loop's queue is full.
+fn acknowledge(
+    client: &rumqttc::AsyncClient,
+    generation: &Generation,
+    held: &mut Option<AckRequest>,
+    a: AckRequest,
+) {
+    if !generation.may_ack(a.connection) {
+        return;
+    }
+    // The event loop (owned by the caller) is never dropped before this: a failure is a full
+    // queue, which drains as the event loop is polled.
+    if client.try_ack(&a.publish).is_err() {
+        *held = Some(a);
+    }
+}
+
+/// Hands queued messages to the pipeline (waiting when it pushes back), then asks
+/// [`poll_broker`] to acknowledge each QoS 1 one.
 async fn forward(
     mut rx: tokio::sync::mpsc::Receiver<Received>,
     mut decoder: RemoteIdLiveDecoder,
-    client: &rumqttc::AsyncClient,
     sink: &InputSink,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
-    (connection, waiting_bytes): (&AtomicU64, &AtomicUsize),
+    acks: tokio::sync::mpsc::Sender<AckRequest>,
+    waiting_bytes: &AtomicUsize,
 ) {
     loop {
         let r = tokio::select! {
@@ -1211,12 +1308,17 @@ async fn forward(
                 }
             }
         }
-        // A message of an earlier connection: the broker has forgotten it (clean session),
-        // and its packet id may now name another message.
-        if r.connection == connection.load(Ordering::Relaxed) {
-            // Waits only while the event loop's request queue is full; it drains it as it
-            // polls (or is gone, and this fails).
-            let _ = client.ack(&r.publish).await;
+        if r.publish.qos != rumqttc::QoS::AtMostOnce {
+            let mut publish = r.publish;
+            publish.payload = Default::default();
+            // Waits only while `poll_broker` holds an acknowledgement back (the event loop's
+            // queue full); fails once it has ended, when nothing can be acknowledged anyway.
+            let _ = acks
+                .send(AckRequest {
+                    connection: r.connection,
+                    publish,
+                })
+                .await;
         }
     }
 }
@@ -1224,6 +1326,32 @@ async fn forward(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_is_acknowledged_only_while_its_own_connection_is_up() {
+        let mut g = Generation::default();
+        assert!(!g.up());
+        g.connected();
+        let first = g.current();
+        assert!(g.may_ack(first));
+        // Lost: while the next connection is being made, the first one's backlog is still
+        // handed on, but not acknowledged (it would go out on the next connection).
+        g.lost();
+        assert!(!g.up());
+        assert!(!g.may_ack(first));
+        g.connected();
+        let second = g.current();
+        assert_ne!(first, second);
+        assert!(!g.may_ack(first), "not on the next connection either");
+        assert!(g.may_ack(second));
+        // Failed attempts (errors without a ConnAck between them) change nothing.
+        g.lost();
+        g.lost();
+        assert!(!g.may_ack(second));
+        g.connected();
+        assert!(!g.may_ack(second));
+        assert!(g.may_ack(g.current()));
+    }
 
     #[test]
     fn mqtt_urls_give_host_port_and_topic() {

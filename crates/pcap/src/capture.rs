@@ -112,7 +112,22 @@ pub enum CaptureError {
         /// Number of interfaces described so far in the section.
         known: usize,
     },
+    /// A pcapng section describing more interfaces than [`MAX_INTERFACES`]: refused so that a
+    /// stream of tiny description blocks cannot grow the reader's memory without end.
+    #[error("pcapng interface description at byte {offset} is one more than the {max} interfaces a section may have here")]
+    TooManyInterfaces {
+        /// Byte offset of the refused interface description block.
+        offset: usize,
+        /// The limit ([`MAX_INTERFACES`]).
+        max: usize,
+    },
 }
+
+/// Most interfaces one pcapng section may describe. Real captures have one per capture device
+/// (a handful even when merged); an enhanced packet block could name 2^32, but holding that
+/// many would break the stream reader's constant-memory promise. 65,536 (every id the packet
+/// block's 16-bit field can name) costs at most about 1 MiB.
+pub const MAX_INTERFACES: usize = 1 << 16;
 
 /// The packets of a capture, in file order. Fused: after an error it yields nothing more.
 #[derive(Clone, Debug)]
@@ -486,6 +501,12 @@ impl State {
         at: usize,
         available: usize,
     ) -> Result<(), CaptureError> {
+        if self.interfaces.len() >= MAX_INTERFACES {
+            return Err(CaptureError::TooManyInterfaces {
+                offset: at,
+                max: MAX_INTERFACES,
+            });
+        }
         let link = endian
             .u16(body, 0)
             .ok_or_else(|| truncated("pcapng interface description", at, 20, available))?;
@@ -791,6 +812,53 @@ pub(crate) mod tests {
             packets(&f).unwrap().next(),
             Some(Err(CaptureError::BadBlockLength { .. }))
         ));
+    }
+
+    /// A section of `n` minimal (20-byte) interface descriptions, then a packet on the last.
+    pub(crate) fn many_interfaces(n: usize) -> Vec<u8> {
+        let mut f = shb();
+        let one = idb(127, None);
+        assert_eq!(one.len(), 20);
+        for _ in 0..n {
+            f.extend_from_slice(&one);
+        }
+        f.extend(epb(n as u32 - 1, 1, b"last"));
+        f
+    }
+
+    #[test]
+    fn a_section_may_describe_max_interfaces_and_no_more() {
+        let at_limit = many_interfaces(MAX_INTERFACES);
+        let p: Vec<_> = packets(&at_limit)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].interface_id, MAX_INTERFACES as u32 - 1);
+        assert_eq!(p[0].data, b"last");
+
+        let over = many_interfaces(MAX_INTERFACES + 1);
+        let refused_at = shb().len() + 20 * MAX_INTERFACES;
+        let mut it = packets(&over).unwrap();
+        assert_eq!(
+            it.next(),
+            Some(Err(CaptureError::TooManyInterfaces {
+                offset: refused_at,
+                max: MAX_INTERFACES,
+            }))
+        );
+        assert!(it.next().is_none(), "fused after an error");
+    }
+
+    #[test]
+    fn a_new_section_starts_the_interface_count_afresh() {
+        let mut f = many_interfaces(MAX_INTERFACES);
+        f.extend(shb());
+        f.extend(idb(272, None));
+        f.extend(epb(0, 2, b"next"));
+        let p: Vec<_> = packets(&f).unwrap().collect::<Result<_, _>>().unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[1].link_type, LinkType::NORDIC_BLE);
     }
 
     #[test]

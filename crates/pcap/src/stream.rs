@@ -4,7 +4,9 @@
 //! Same decoding as [`crate::packets`] over a slice (the record and block code is shared), with
 //! the same errors where the input can be seen the same way. What a stream adds: a record
 //! longer than a limit is refused before it is read ([`ReadError::TooLarge`]: a stream has no
-//! length to check a claim against), and read errors ([`ReadError::Io`]). In a
+//! length to check a claim against), and read errors ([`ReadError::Io`]). A pcapng section's
+//! interfaces are bounded as in the slice reader ([`crate::capture::MAX_INTERFACES`],
+//! [`CaptureError::TooManyInterfaces`]), so they cannot grow with the input either. In a
 //! [`CaptureError::Truncated`] from a block that was read whole but is too short inside,
 //! `available` counts the bytes of that block, not of the rest of the input.
 
@@ -361,7 +363,8 @@ fn offset_usize(offset: u64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::tests::{block, epb, idb, pcap_le, shb};
+    use crate::capture::tests::{block, epb, idb, many_interfaces, pcap_le, shb};
+    use crate::capture::MAX_INTERFACES;
     use crate::packets;
 
     /// Hands out at most `chunk` bytes a read (records straddle reads), and fails once
@@ -539,6 +542,29 @@ mod tests {
             }))
         ));
         assert!(r.next_packet().is_none());
+    }
+
+    #[test]
+    fn a_stream_of_interface_descriptions_is_refused_past_the_limit() {
+        // Exactly at the limit: read through, the packet on the last interface comes out.
+        let f = many_interfaces(MAX_INTERFACES);
+        let (got, error) = by_stream(trickle(&f, 4096)).unwrap();
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].3, MAX_INTERFACES as u32 - 1);
+        // One more: the typed error at the refused block, as the slice reader says it.
+        let f = many_interfaces(MAX_INTERFACES + 1);
+        let (got, error) = by_stream(trickle(&f, 4096)).unwrap();
+        assert!(got.is_empty());
+        let error = capture_error(error.expect("an error"));
+        assert_eq!(
+            error,
+            CaptureError::TooManyInterfaces {
+                offset: shb().len() + 20 * MAX_INTERFACES,
+                max: MAX_INTERFACES,
+            }
+        );
+        assert_eq!(Some(error), by_slice(&f).unwrap().1);
     }
 
     #[test]

@@ -769,6 +769,263 @@ async fn mqtt_input_serves_its_broker_while_the_pipeline_is_stalled_and_drops_no
     drop(p);
 }
 
+/// What the recording proxy forwarded on one connection, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Seen {
+    /// Broker to input: a QoS 1 PUBLISH, with its packet id.
+    Publish(u16),
+    /// Input to broker: a PUBACK, with its packet id.
+    PubAck(u16),
+}
+
+/// Per connection, what the recording proxy forwarded (logged before it is passed on, so an
+/// acknowledgement is always logged after the PUBLISH it answers).
+type Recorded = Arc<Mutex<Vec<Vec<Seen>>>>;
+
+/// One MQTT packet at the start of `b`: its first byte, its body and its length, once whole.
+fn mqtt_packet(b: &[u8]) -> Option<(u8, &[u8], usize)> {
+    let mut remaining = 0usize;
+    for i in 0..4 {
+        let byte = *b.get(1 + i)?;
+        remaining |= ((byte & 0x7f) as usize) << (7 * i);
+        if byte & 0x80 == 0 {
+            let start = 2 + i;
+            let body = b.get(start..start + remaining)?;
+            return Some((b[0], body, start + remaining));
+        }
+    }
+    panic!("malformed MQTT remaining length");
+}
+
+/// Copies `from` to `to`, logging the PUBLISHes (from the broker) or PUBACKs (from the input)
+/// on connection `conn` as they pass.
+async fn relay(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    recorded: Recorded,
+    conn: usize,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut chunk = vec![0u8; 16 * 1024];
+    let mut pending = Vec::new();
+    loop {
+        let n = match from.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        pending.extend_from_slice(&chunk[..n]);
+        while let Some((first, body, len)) = mqtt_packet(&pending) {
+            let seen = match first >> 4 {
+                // PUBLISH: topic, then the packet id when QoS > 0.
+                3 if (first >> 1) & 3 != 0 => {
+                    let topic = u16::from_be_bytes([body[0], body[1]]) as usize;
+                    Some(Seen::Publish(u16::from_be_bytes([
+                        body[2 + topic],
+                        body[3 + topic],
+                    ])))
+                }
+                4 => Some(Seen::PubAck(u16::from_be_bytes([body[0], body[1]]))),
+                _ => None,
+            };
+            if let Some(seen) = seen {
+                recorded.lock().unwrap()[conn].push(seen);
+            }
+            pending.drain(..len);
+        }
+        if to.write_all(&chunk[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Forwards TCP connections on `listen` to Mosquitto, recording each one's PUBLISHes and
+/// PUBACKs. `cut` drops every open connection; while `hold` is true a new connection is
+/// accepted but not passed on (the input waits for its ConnAck) until it turns false.
+async fn recording_proxy(
+    listen: std::net::SocketAddr,
+    recorded: Recorded,
+    cut: watch::Receiver<u32>,
+    hold: watch::Receiver<bool>,
+) {
+    let server = tokio::net::TcpListener::bind(listen).await.unwrap();
+    loop {
+        let (inbound, _) = server.accept().await.unwrap();
+        let conn = {
+            let mut r = recorded.lock().unwrap();
+            r.push(Vec::new());
+            r.len() - 1
+        };
+        let mut cut = cut.clone();
+        cut.mark_unchanged();
+        let mut hold = hold.clone();
+        let recorded = recorded.clone();
+        tokio::spawn(async move {
+            hold.wait_for(|held| !*held).await.unwrap();
+            let outbound = tokio::net::TcpStream::connect("127.0.0.1:1883")
+                .await
+                .unwrap();
+            let (in_read, in_write) = inbound.into_split();
+            let (out_read, out_write) = outbound.into_split();
+            tokio::select! {
+                _ = relay(in_read, out_write, recorded.clone(), conn) => {}
+                _ = relay(out_read, in_write, recorded, conn) => {}
+                _ = cut.changed() => {}
+            }
+        });
+    }
+}
+
+/// Checks that every PUBACK of a connection answers a PUBLISH the broker sent on that same
+/// connection and that was not acknowledged yet; gives the packet ids left unacknowledged.
+fn unacknowledged(conn: usize, seen: &[Seen]) -> std::collections::BTreeSet<u16> {
+    let mut open = std::collections::BTreeSet::new();
+    for (i, s) in seen.iter().enumerate() {
+        match *s {
+            Seen::Publish(id) => assert!(open.insert(id), "connection {conn}: id {id} reused"),
+            Seen::PubAck(id) => assert!(
+                open.remove(&id),
+                "connection {conn}: PUBACK {id} (packet {i}) answers no PUBLISH of this \
+                 connection still open: {seen:?}"
+            ),
+        }
+    }
+    open
+}
+
+/// The messages of a lost connection that still wait for the pipeline are handed on, but not
+/// acknowledged: not while the next connection is being made, not on it. (A clean session's
+/// packet ids start afresh on every connection: such an acknowledgement would acknowledge
+/// another message there, one the pipeline has not taken.) What comes on the new connection
+/// is acknowledged once handed on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqtt_input_acknowledges_nothing_of_a_lost_connection_on_the_next_one() {
+    std::net::TcpStream::connect("127.0.0.1:1883").unwrap_or_else(|e| {
+        panic!("Mosquitto must listen on 127.0.0.1:1883 (.ci/run starts it): {e}")
+    });
+    let listen = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let root = format!(
+        "picket-it-acks-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_micros()
+    );
+    let sensor = "rid-mqtt-acks";
+    let gate: Gate = Arc::new((Mutex::new(true), std::sync::Condvar::new()));
+    let (p, tx, seen) = start_gated(
+        site(&[(sensor, 600.0)]),
+        vec![(
+            SensorId(sensor.into()),
+            Source::Adapter(Arc::new(picket_inputs::RemoteIdMqtt {
+                subscription: picket_inputs::MqttSubscription::parse_url(&format!(
+                    "mqtt://{listen}/{root}/+/rid"
+                ))
+                .unwrap(),
+                client_id: Some(format!("{root}-sub")),
+            })),
+        )],
+        gate.clone(),
+        1,
+    );
+    let mut events = p.events.subscribe();
+    let recorded: Recorded = Arc::default();
+    let (cut_tx, cut_rx) = watch::channel(0u32);
+    let (hold_tx, hold_rx) = watch::channel(false);
+    tokio::spawn(recording_proxy(listen, recorded.clone(), cut_rx, hold_rx));
+    subscribed(&mut events, sensor).await;
+    let client = publisher(&root).await;
+    let topic = format!("{root}/north/rid");
+    use rumqttc::QoS::AtLeastOnce;
+
+    // 1. The pipeline stalls (its store takes nothing). Records are published one at a time
+    // until three in a row stay with the input (its stages hold a batch each: few records, so
+    // they are through quickly later), then a burst: all wait in the input, unacknowledged.
+    set_gate(&gate, false);
+    let (mut n, mut staying) = (0, 0);
+    while staying < 3 {
+        assert!(n < 100, "the stall never reached the input");
+        let before = handed_on(&p, sensor);
+        client
+            .publish(&topic, AtLeastOnce, false, numbered_record(n))
+            .await
+            .unwrap();
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        staying = if handed_on(&p, sensor) == before {
+            staying + 1
+        } else {
+            0
+        };
+    }
+    const BURST: usize = 20;
+    publish_paced(&client, &topic, AtLeastOnce, n, n + BURST).await;
+    let n = n + BURST;
+    let handed = settled(&p, sensor).await;
+    assert!(
+        handed + 10 < n as u64,
+        "the stall did not reach the input: {handed} of {n} handed on"
+    );
+    let (delivered_first, waiting_first) = {
+        let r = recorded.lock().unwrap();
+        assert_eq!(r.len(), 1, "one connection so far");
+        let publishes = r[0]
+            .iter()
+            .filter(|s| matches!(s, Seen::Publish(_)))
+            .count();
+        (publishes, unacknowledged(0, &r[0]).len())
+    };
+    assert!(
+        waiting_first >= 10,
+        "{waiting_first} messages wait unacknowledged at the cut"
+    );
+
+    // 2. The connection is cut; the next one is held open, unanswered, while the pipeline takes
+    // the backlog (the input has no ConnAck yet: rumqttc would send what it is asked for now
+    // once connected).
+    hold_tx.send(true).unwrap();
+    cut_tx.send(1).unwrap();
+    wait_for("the input's next connection", 10, || {
+        recorded.lock().unwrap().len() == 2
+    })
+    .await;
+    set_gate(&gate, true);
+    // Within rumqttc's 5 s wait for a ConnAck.
+    wait_for("the backlog handed on", 3, || {
+        observations_of(&seen, sensor).len() >= delivered_first
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    hold_tx.send(false).unwrap();
+    subscribed(&mut events, sensor).await;
+
+    // 3. New messages on the new connection: each handed on and acknowledged there, once.
+    const MORE: usize = 5;
+    publish_paced(&client, &topic, AtLeastOnce, n, n + MORE).await;
+    wait_for("the new connection's records", 10, || {
+        observations_of(&seen, sensor).len() >= delivered_first + MORE
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let r = recorded.lock().unwrap().clone();
+    assert_eq!(r.len(), 2, "no further connection: {r:?}");
+    assert_eq!(unacknowledged(0, &r[0]).len(), waiting_first);
+    assert!(unacknowledged(1, &r[1]).is_empty(), "{:?}", r[1]);
+    let acks = r[1].iter().filter(|s| matches!(s, Seen::PubAck(_))).count();
+    assert_eq!(acks, MORE, "{:?}", r[1]);
+    // Every record the broker delivered arrived, once.
+    let ids = serials(&seen, sensor);
+    assert_eq!(ids.len(), delivered_first + MORE);
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(ids, unique);
+    tx.send(true).unwrap();
+    drop(p);
+}
+
 /// Every JSON example of `docs/remoteid-input.md` is accepted and gives the DJI Air 3's
 /// position, and uses only keys the JSON Schema declares.
 #[test]
