@@ -4,7 +4,8 @@
 //! Conventions (each kept by a test in `tests/it/picket.rs`):
 //! - One uid per track for its whole life: `picket-<site>-T<id>`; operator and take-off
 //!   points are `…-operator` and `…-takeoff`, linked to the track with
-//!   `<link uid relation="p-p">`. Alerts are `picket-<site>-A<id>`.
+//!   `<link uid relation="p-p">`. Alert markers are `picket-<site>-A<id>-<tag>`, the tag
+//!   proving Picket issued the uid (see [`CotProfile::with_alert_secret`]).
 //! - The type's affiliation follows the threat level (never understating it): info →
 //!   unknown `u` (neutral `n` for birds and for manned aircraft that identify themselves),
 //!   caution → suspect `s`, warning and imminent → hostile `h`. The function follows the
@@ -32,7 +33,50 @@ use picket_core::{
     AlertEvent, AlertId, AlertState, GeoPoint, TargetClass, ThreatLevel, Timestamp, Track, TrackId,
     TrackStatus,
 };
+use sha2::{Digest, Sha256};
+use std::fmt;
 use std::time::Duration;
+
+/// Hex digits of the tag in an alert marker uid (48 bits of SHA-256).
+pub const ALERT_TAG_HEX: usize = 12;
+
+/// The secret that tags alert marker uids: random per output run, supplied by the caller
+/// (this crate has no randomness). Never printed.
+#[derive(Clone, PartialEq, Eq)]
+struct AlertSecret([u8; 16]);
+
+impl fmt::Debug for AlertSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AlertSecret(..)")
+    }
+}
+
+impl AlertSecret {
+    /// The tag of `id`: the first [`ALERT_TAG_HEX`] lowercase hex digits of
+    /// SHA-256(secret ‖ id as 8 big-endian bytes).
+    fn tag(&self, id: AlertId) -> String {
+        let digest = Sha256::new()
+            .chain_update(self.0)
+            .chain_update(id.0.to_be_bytes())
+            .finalize();
+        let mut s = String::with_capacity(ALERT_TAG_HEX);
+        for b in &digest[..ALERT_TAG_HEX / 2] {
+            s.push_str(&format!("{b:02x}"));
+        }
+        s
+    }
+    /// True when `tag` is `id`'s tag. Compares every byte whatever the first difference, so
+    /// the time taken does not say how much of a guess was right.
+    fn verify(&self, id: AlertId, tag: &str) -> bool {
+        let want = self.tag(id);
+        tag.len() == want.len()
+            && tag
+                .bytes()
+                .zip(want.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
 
 /// Why a [`CotProfile`] setting was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -63,6 +107,7 @@ pub struct CotProfile {
     update_period: Duration,
     stale_periods: f64,
     alert_stale: Duration,
+    alert_secret: Option<AlertSecret>,
 }
 
 impl CotProfile {
@@ -88,6 +133,7 @@ impl CotProfile {
             update_period,
             stale_periods: 2.5,
             alert_stale: Duration::from_secs(30),
+            alert_secret: None,
         })
     }
     /// Sets the stale multiple (2–3 update periods).
@@ -106,6 +152,20 @@ impl CotProfile {
         }
         self.alert_stale = stale;
         Ok(self)
+    }
+    /// Sets the secret that tags alert marker uids (`picket-<site>-A<id>-<tag>`). Give each
+    /// output a fresh random one when it starts: the tag cannot be guessed, so a reply that
+    /// names a marker's uid comes from a device that received the marker (markers go only
+    /// to the threatened unit's callsign), and uids of an earlier run (whose alert ids
+    /// restart at 1) name nothing in this one. Without a secret, markers carry no tag and
+    /// [`CotProfile::alert_of_uid`] accepts no uid at all.
+    pub fn with_alert_secret(mut self, secret: [u8; 16]) -> Self {
+        self.alert_secret = Some(AlertSecret(secret));
+        self
+    }
+    /// True when alert uids are tagged (a secret is set).
+    pub fn has_alert_secret(&self) -> bool {
+        self.alert_secret.is_some()
     }
     /// Sets the callsign Picket's alerts and chat lines come from.
     pub fn with_callsign(mut self, callsign: &str) -> Result<Self, ProfileError> {
@@ -140,20 +200,37 @@ impl CotProfile {
     pub fn track_uid(&self, id: TrackId) -> String {
         format!("picket-{}-T{}", self.site, id.0)
     }
-    /// The uid of an alert marker: `picket-<site>-A<id>`.
+    /// The uid of an alert marker: `picket-<site>-A<id>-<tag>` (untagged
+    /// `picket-<site>-A<id>` without a secret).
     pub fn alert_uid(&self, id: AlertId) -> String {
-        format!("picket-{}-A{}", self.site, id.0)
+        match &self.alert_secret {
+            Some(secret) => format!("picket-{}-A{}-{}", self.site, id.0, secret.tag(id)),
+            None => format!("picket-{}-A{}", self.site, id.0),
+        }
     }
-    /// The alert whose marker has exactly this uid (this site's `picket-<site>-A<id>`).
-    pub fn alert_of_uid(&self, uid: &str) -> Option<AlertId> {
-        let digits = uid
-            .strip_prefix("picket-")?
+    /// `rest` after this site's alert prefix `picket-<site>-A`.
+    fn after_alert_prefix<'a>(&self, uid: &'a str) -> Option<&'a str> {
+        uid.strip_prefix("picket-")?
             .strip_prefix(self.site.as_str())?
-            .strip_prefix("-A")?;
-        alert_digits(digits)
+            .strip_prefix("-A")
+    }
+    /// True when `uid` has the form of this site's alert uids (`picket-<site>-A…`), whether
+    /// or not Picket issued it: a reply naming such a uid that
+    /// [`CotProfile::alert_of_uid`] refuses is a guess or a leftover of an earlier run.
+    pub fn looks_like_alert_uid(&self, uid: &str) -> bool {
+        self.after_alert_prefix(uid).is_some()
+    }
+    /// The alert whose marker has exactly this uid: this site's `picket-<site>-A<id>-<tag>`
+    /// with the tag this profile's secret gives `id`. `None` for anything else — an
+    /// untagged or wrongly tagged uid, and every uid when no secret is set.
+    pub fn alert_of_uid(&self, uid: &str) -> Option<AlertId> {
+        let secret = self.alert_secret.as_ref()?;
+        let (digits, tag) = self.after_alert_prefix(uid)?.split_once('-')?;
+        let id = alert_digits(digits)?;
+        secret.verify(id, tag).then_some(id)
     }
     /// The `messageId` of the GeoChat line sent for one alert lifecycle step:
-    /// `picket-<site>-A<id>-<state>-<ms>` (unique per line; receipts quote it back).
+    /// `<alert uid>-<state>-<ms>` (unique per line; receipts quote it back).
     pub fn chat_message_id(&self, alert: &AlertEvent, now: Timestamp) -> String {
         format!(
             "{}-{}-{}",
@@ -162,13 +239,13 @@ impl CotProfile {
             now.as_micros().div_euclid(1000)
         )
     }
-    /// The alert a GeoChat `messageId` of [`CotProfile::chat_message_id`]'s form belongs to.
+    /// The alert a GeoChat `messageId` of [`CotProfile::chat_message_id`]'s form belongs to
+    /// (its alert uid checked as [`CotProfile::alert_of_uid`] does).
     pub fn alert_of_chat_message_id(&self, message_id: &str) -> Option<AlertId> {
-        let rest = message_id
-            .strip_prefix("picket-")?
-            .strip_prefix(self.site.as_str())?
-            .strip_prefix("-A")?;
+        let secret = self.alert_secret.as_ref()?;
+        let rest = self.after_alert_prefix(message_id)?;
         let (digits, rest) = rest.split_once('-')?;
+        let (tag, rest) = rest.split_once('-')?;
         let (state, ms) = rest.split_once('-')?;
         let state_ok = !state.is_empty() && state.bytes().all(|b| b.is_ascii_lowercase());
         let ms = ms.strip_prefix('-').unwrap_or(ms);
@@ -176,7 +253,8 @@ impl CotProfile {
         if !(state_ok && ms_ok) {
             return None;
         }
-        alert_digits(digits)
+        let id = alert_digits(digits)?;
+        secret.verify(id, tag).then_some(id)
     }
 }
 
@@ -900,4 +978,138 @@ pub fn parse_ack(text: &str) -> Option<AckRequest> {
         }
     };
     words.next().is_none().then_some(req)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: [u8; 16] = *b"0123456789abcdef";
+
+    fn tagged(site: &str, secret: [u8; 16]) -> CotProfile {
+        CotProfile::new(site, Duration::from_secs(1))
+            .unwrap()
+            .with_alert_secret(secret)
+    }
+
+    #[test]
+    fn the_tag_is_the_first_12_hex_of_sha256_of_secret_and_big_endian_id() {
+        // Expected values from Python: hashlib.sha256(secret + struct.pack('>Q', id)).
+        let p = tagged("naco", SECRET);
+        assert_eq!(p.alert_uid(AlertId(12)), "picket-naco-A12-f8a817dfc7b5");
+        assert_eq!(
+            tagged("naco", [0; 16]).alert_uid(AlertId(1)),
+            "picket-naco-A1-ed8b7b2c2c6b"
+        );
+        // No secret: untagged, and nothing verifies.
+        let plain = CotProfile::new("naco", Duration::from_secs(1)).unwrap();
+        assert!(!plain.has_alert_secret() && p.has_alert_secret());
+        assert_eq!(plain.alert_uid(AlertId(12)), "picket-naco-A12");
+        assert_eq!(plain.alert_of_uid("picket-naco-A12"), None);
+        assert_eq!(plain.alert_of_uid(&p.alert_uid(AlertId(12))), None);
+    }
+
+    #[test]
+    fn only_the_exact_uid_issued_with_this_secret_names_its_alert() {
+        let p = tagged("naco-live", SECRET);
+        for id in [0, 1, 12, 4_000_000_000, u64::MAX] {
+            let uid = p.alert_uid(AlertId(id));
+            assert_eq!(p.alert_of_uid(&uid), Some(AlertId(id)), "{uid}");
+            assert!(p.looks_like_alert_uid(&uid));
+            let tag = uid.rsplit_once('-').unwrap().1;
+            assert_eq!(tag.len(), ALERT_TAG_HEX);
+            assert!(tag
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+            // Every single-character change of the tag is refused.
+            for i in 0..tag.len() {
+                for c in "0123456789abcdefA".chars() {
+                    let mut t: Vec<char> = tag.chars().collect();
+                    if t[i] == c {
+                        continue;
+                    }
+                    t[i] = c;
+                    let forged = format!(
+                        "picket-naco-live-A{id}-{}",
+                        t.into_iter().collect::<String>()
+                    );
+                    assert_eq!(p.alert_of_uid(&forged), None, "{forged}");
+                }
+            }
+        }
+        let uid = p.alert_uid(AlertId(12));
+        let tag = uid.rsplit_once('-').unwrap().1;
+        for bad in [
+            "picket-naco-live-A12".to_owned(),
+            format!("picket-naco-live-A12-{}", &tag[..ALERT_TAG_HEX - 1]),
+            format!("{uid}0"),
+            format!("{uid}-"),
+            format!(" {uid}"),
+            format!("picket-naco-live-A012-{tag}"),
+            format!("picket-naco-live-A13-{tag}"),
+            format!("picket-naco-live-A+12-{tag}"),
+            format!("picket-naco-live-A12-{}", tag.to_uppercase()),
+            format!("picket-naco-A12-{tag}"),
+            format!("picket-naco-live-T12-{tag}"),
+            // Same id, another run's secret.
+            tagged("naco-live", *b"fedcba9876543210").alert_uid(AlertId(12)),
+            // Same id and secret, another site.
+            tagged("nogales", SECRET).alert_uid(AlertId(12)),
+            String::new(),
+        ] {
+            assert_eq!(p.alert_of_uid(&bad), None, "{bad:?}");
+        }
+        assert!(p.looks_like_alert_uid("picket-naco-live-A12"));
+        assert!(!p.looks_like_alert_uid("picket-naco-live-T12"));
+        assert!(!p.looks_like_alert_uid("picket-naco-A12"));
+        // The secret never shows in debug output.
+        let dbg = format!("{p:?}");
+        assert!(
+            dbg.contains("AlertSecret(..)") && !dbg.contains("48, 49, 50"),
+            "{dbg}"
+        );
+    }
+
+    #[test]
+    fn chat_message_ids_carry_the_same_tagged_uid() {
+        let p = tagged("naco", SECRET);
+        let alert = AlertEvent {
+            alert_id: AlertId(12),
+            unit_id: "post-alpha".into(),
+            track_id: TrackId(7),
+            state: AlertState::Raised,
+            level: ThreatLevel::Warning,
+            time: Timestamp::from_micros(1_000_000),
+            raised_time: Timestamp::from_micros(1_000_000),
+            position: GeoPoint::new(31.33, -109.96, 1480.0),
+            range_m: 1400.0,
+            bearing_deg: 180.0,
+            closing_speed_mps: 20.0,
+            closest_approach_m: 10.0,
+            time_to_closest_approach_s: 70.0,
+            target_class: TargetClass::Drone,
+            dark: false,
+            reasons: vec![],
+            acknowledged_by: None,
+            cleared_reason: None,
+        };
+        let now = Timestamp::from_micros(1_760_000_000_123_456);
+        let id = p.chat_message_id(&alert, now);
+        assert_eq!(
+            id,
+            format!("{}-raised-1760000000123", p.alert_uid(AlertId(12)))
+        );
+        assert_eq!(p.alert_of_chat_message_id(&id), Some(AlertId(12)));
+        let tag = p.alert_uid(AlertId(12));
+        let tag = tag.rsplit_once('-').unwrap().1;
+        for bad in [
+            "picket-naco-A12-raised-1760000000123".to_owned(),
+            id.replace(tag, "000000000000"),
+            id.replace("-A12-", "-A13-"),
+        ] {
+            assert_eq!(p.alert_of_chat_message_id(&bad), None, "{bad}");
+        }
+        let plain = CotProfile::new("naco", Duration::from_secs(1)).unwrap();
+        assert_eq!(plain.alert_of_chat_message_id(&id), None);
+    }
 }

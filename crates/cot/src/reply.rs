@@ -9,6 +9,12 @@
 //! instead reuse the request's uid as their event uid. Both are accepted. The replying
 //! device is the `<link relation="p-p">` producer (as ATAK writes in chat and receipts).
 //!
+//! Only the exact, tagged uid of a marker Picket sent counts ([`CotProfile::alert_of_uid`]):
+//! the tag comes from a secret of the running output, so a reply naming it was written by
+//! someone who received the marker, and a uid of this site's form with no tag or a wrong
+//! one ([`ReplyError::Unverified`]) is a guess or a leftover of an earlier run. The device
+//! uid, by contrast, is whatever the sender wrote: TAK servers relay it unchecked.
+//!
 //! GeoChat receipts are sent by ATAK on its own: `b-t-f-d` as soon as a direct line arrives,
 //! `b-t-f-r` when the conversation is shown on screen. Each carries the original line's
 //! `messageId` as its event uid and in `<__chatreceipt messageId>`. A read receipt means the
@@ -95,6 +101,10 @@ pub enum ReplyError {
     /// The reply refers to none of this site's alerts (someone else's traffic).
     #[error("the reply refers to no alert of this site")]
     NotOurs,
+    /// The reply names a uid of this site's alert form that Picket did not issue (no tag, a
+    /// wrong tag, or a tag of an earlier run): a guess or a replay, never an acknowledgement.
+    #[error("the reply names `{0}`, which is not the uid of a marker this output sent")]
+    Unverified(String),
     /// The reply links more than one of this site's alerts: which one it answers is unclear.
     #[error("the reply links alerts {0} and {1}; one reply answers one alert")]
     Ambiguous(AlertId, AlertId),
@@ -178,18 +188,39 @@ fn links(event: &CotEvent) -> impl Iterator<Item = &Element> {
 }
 
 /// The alert a `y-a-…` answers: the one alert its links name, else its own uid (ATAK's
-/// task replies reuse the request's uid).
+/// task replies reuse the request's uid). Any alert-like uid that is not exactly a marker
+/// uid Picket issued makes the whole reply [`ReplyError::Unverified`].
 fn acked_alert(profile: &CotProfile, event: &CotEvent) -> Result<AlertId, ReplyError> {
     let mut found: Option<AlertId> = None;
-    for id in links(event).filter_map(|l| profile.alert_of_uid(l.get("uid")?.trim())) {
+    for uid in links(event).filter_map(|l| l.get("uid")).map(str::trim) {
+        let id = match profile.alert_of_uid(uid) {
+            Some(id) => id,
+            None if profile.looks_like_alert_uid(uid) => return Err(unverified(uid)),
+            None => continue,
+        };
         match found {
             Some(f) if f != id => return Err(ReplyError::Ambiguous(f, id)),
             _ => found = Some(id),
         }
     }
-    found
-        .or_else(|| profile.alert_of_uid(event.uid.trim()))
-        .ok_or(ReplyError::NotOurs)
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    let own = event.uid.trim();
+    match profile.alert_of_uid(own) {
+        Some(id) => Ok(id),
+        None if profile.looks_like_alert_uid(own) => Err(unverified(own)),
+        None => Err(ReplyError::NotOurs),
+    }
+}
+
+fn unverified(uid: &str) -> ReplyError {
+    ReplyError::Unverified(
+        uid.chars()
+            .take(80)
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect(),
+    )
 }
 
 /// The alert whose chat line a receipt is for: `<__chatreceipt messageId>`, else the event
@@ -215,7 +246,7 @@ fn producer<'a>(profile: &CotProfile, event: &'a CotEvent) -> Option<&'a str> {
         .filter_map(|l| l.get("uid"))
         .find(|u| {
             let u = u.trim();
-            profile.alert_of_uid(u).is_none() && u != profile.sender_uid()
+            !profile.looks_like_alert_uid(u) && u != profile.sender_uid()
         })
 }
 
@@ -232,8 +263,17 @@ mod tests {
     use picket_core::{AlertEvent, AlertState, GeoPoint, TargetClass, ThreatLevel, TrackId};
     use std::time::Duration;
 
+    const SECRET: [u8; 16] = *b"0123456789abcdef";
+
     fn profile() -> CotProfile {
-        CotProfile::new("naco-live", Duration::from_secs(1)).unwrap()
+        CotProfile::new("naco-live", Duration::from_secs(1))
+            .unwrap()
+            .with_alert_secret(SECRET)
+    }
+
+    /// The tagged marker uid of alert `id`, as the output sent it.
+    fn au(id: u64) -> String {
+        profile().alert_uid(AlertId(id))
     }
 
     fn now() -> Timestamp {
@@ -288,7 +328,7 @@ mod tests {
             "y-a-r",
             "reply-1",
             60.0,
-            &ack_detail("picket-naco-live-A12", "ANDROID-ALPHA"),
+            &ack_detail(&au(12), "ANDROID-ALPHA"),
         ))
         .unwrap();
         assert_eq!(r.kind, ReplyKind::Received);
@@ -298,8 +338,11 @@ mod tests {
         assert_eq!(r.sender_callsign.as_deref(), Some("ALPHA"));
         assert_eq!(r.time, now());
         // Link order does not matter, nor does the alert link's relation.
-        let swapped = r#"<link uid="ANDROID-ALPHA" relation="p-p"/><link uid="picket-naco-live-A3" relation="t-p-r"/>"#;
-        let r = parse(&reply_xml("y-a-w", "reply-2", 60.0, swapped)).unwrap();
+        let swapped = format!(
+            r#"<link uid="ANDROID-ALPHA" relation="p-p"/><link uid="{}" relation="t-p-r"/>"#,
+            au(3)
+        );
+        let r = parse(&reply_xml("y-a-w", "reply-2", 60.0, &swapped)).unwrap();
         assert_eq!((r.kind, r.alert_id), (ReplyKind::Wilco, AlertId(3)));
         assert_eq!(r.sender_uid, "ANDROID-ALPHA");
     }
@@ -308,7 +351,7 @@ mod tests {
     fn an_atak_task_reply_reusing_the_alert_uid_is_read_too() {
         // ATAK's task replies carry the request's uid; the device is in <request _notifyUid>.
         let detail = r#"<request notify="10.0.0.7:4242:tcp" _notifyUid="ANDROID-ALPHA"/>"#;
-        let r = parse(&reply_xml("y-a-r", "picket-naco-live-A5", 5.0, detail)).unwrap();
+        let r = parse(&reply_xml("y-a-r", &au(5), 5.0, detail)).unwrap();
         assert_eq!(
             (r.alert_id, r.sender_uid.as_str()),
             (AlertId(5), "ANDROID-ALPHA")
@@ -318,19 +361,11 @@ mod tests {
     #[test]
     fn replies_about_other_things_are_not_ours() {
         for (uid, detail) in [
-            // Another site's alert, a track of ours, a look-alike uid.
-            ("r", ack_detail("picket-other-A12", "D")),
+            // Another site's alert, a track of ours, another site whose name starts like ours.
+            ("r", ack_detail(&au(12).replace("naco-live", "other"), "D")),
             ("r", ack_detail("picket-naco-live-T12", "D")),
-            ("r", ack_detail("picket-naco-live-A12x", "D")),
-            ("r", ack_detail("picket-naco-live-A012", "D")),
-            ("r", ack_detail("picket-naco-live-A", "D")),
-            (
-                "r",
-                ack_detail("picket-naco-live-A99999999999999999999999", "D"),
-            ),
             ("r", ack_detail("picket-naco-A12", "D")),
             ("r", r#"<link uid="D" relation="p-p"/>"#.to_owned()),
-            ("picket-naco-live-A-1", String::new()),
         ] {
             assert_eq!(
                 parse(&reply_xml("y-a-r", uid, 60.0, &detail)),
@@ -338,6 +373,76 @@ mod tests {
                 "{detail}"
             );
         }
+    }
+
+    #[test]
+    fn a_reply_naming_an_alert_uid_picket_did_not_issue_is_unverified() {
+        let tagged = au(12);
+        let tag = tagged.rsplit_once('-').unwrap().1;
+        assert_eq!(tag.len(), crate::picket::ALERT_TAG_HEX);
+        let mut flipped = tagged.clone();
+        let last = flipped.pop().unwrap();
+        flipped.push(if last == '0' { '1' } else { '0' });
+        let earlier_run = CotProfile::new("naco-live", Duration::from_secs(1))
+            .unwrap()
+            .with_alert_secret(*b"fedcba9876543210")
+            .alert_uid(AlertId(12));
+        let other_alert_tag = format!(
+            "picket-naco-live-A12-{}",
+            au(13).rsplit_once('-').unwrap().1
+        );
+        for guess in [
+            // Guessed from the sequence: no tag, a wrong tag, the tag of another alert, the
+            // uid of the same alert in an earlier run (another secret).
+            "picket-naco-live-A12".to_owned(),
+            "picket-naco-live-A12-000000000000".to_owned(),
+            flipped,
+            other_alert_tag,
+            earlier_run,
+            // Malformed lookalikes.
+            format!("{tagged}x"),
+            format!("{tagged}-"),
+            tagged.replace("-A12-", "-A012-"),
+            "picket-naco-live-A".to_owned(),
+            "picket-naco-live-A99999999999999999999999-000000000000".to_owned(),
+        ] {
+            assert_eq!(
+                parse(&reply_xml(
+                    "y-a-r",
+                    "r",
+                    60.0,
+                    &ack_detail(&guess, "ANDROID-ALPHA")
+                )),
+                Err(ReplyError::Unverified(guess.clone())),
+                "{guess}"
+            );
+            // As the reply's own uid (ATAK's task-reply form) too.
+            assert_eq!(
+                parse(&reply_xml(
+                    "y-a-r",
+                    &guess,
+                    60.0,
+                    r#"<link uid="D" relation="p-p"/>"#
+                )),
+                Err(ReplyError::Unverified(guess.clone())),
+                "{guess}"
+            );
+        }
+        // A real tag next to a guessed one does not carry the guess.
+        let mixed = format!(
+            r#"<link uid="{tagged}"/><link uid="picket-naco-live-A13"/><link uid="D" relation="p-p"/>"#
+        );
+        assert_eq!(
+            parse(&reply_xml("y-a-r", "r", 60.0, &mixed)),
+            Err(ReplyError::Unverified("picket-naco-live-A13".into()))
+        );
+        // Without a secret nothing is verified (fail closed).
+        let untagged = CotProfile::new("naco-live", Duration::from_secs(1)).unwrap();
+        let xml = reply_xml("y-a-r", "r", 60.0, &ack_detail(&tagged, "D"));
+        assert!(matches!(
+            AlertReply::decode_xml(&untagged, xml.as_bytes(), &Limits::default(), now()),
+            Err(ReplyError::Unverified(_))
+        ));
     }
 
     #[test]
@@ -351,27 +456,29 @@ mod tests {
             "a-f-G-U-C",
             "b-a-g",
         ] {
-            let e = parse(&reply_xml(
-                t,
-                "r",
-                60.0,
-                &ack_detail("picket-naco-live-A1", "D"),
-            ));
+            let e = parse(&reply_xml(t, "r", 60.0, &ack_detail(&au(1), "D")));
             assert_eq!(e, Err(ReplyError::NotAReply(t.to_owned())), "{t}");
         }
     }
 
     #[test]
     fn a_reply_needs_one_alert_one_device_and_to_be_fresh() {
-        let two = r#"<link uid="picket-naco-live-A1"/><link uid="picket-naco-live-A2"/><link uid="D" relation="p-p"/>"#;
+        let two = format!(
+            r#"<link uid="{}"/><link uid="{}"/><link uid="D" relation="p-p"/>"#,
+            au(1),
+            au(2)
+        );
         assert_eq!(
-            parse(&reply_xml("y-a-r", "r", 60.0, two)),
+            parse(&reply_xml("y-a-r", "r", 60.0, &two)),
             Err(ReplyError::Ambiguous(AlertId(1), AlertId(2)))
         );
         // The same alert linked twice is still one alert.
-        let same = r#"<link uid="picket-naco-live-A1"/><link uid="picket-naco-live-A1" relation="p-t"/><link uid="D" relation="p-p"/>"#;
+        let same = format!(
+            r#"<link uid="{0}"/><link uid="{0}" relation="p-t"/><link uid="D" relation="p-p"/>"#,
+            au(1)
+        );
         assert_eq!(
-            parse(&reply_xml("y-a-r", "r", 60.0, same))
+            parse(&reply_xml("y-a-r", "r", 60.0, &same))
                 .unwrap()
                 .alert_id,
             AlertId(1)
@@ -379,41 +486,28 @@ mod tests {
         let long = "D".repeat(MAX_SENDER_UID + 1);
         for device in ["", "  ", "A&#10;B", long.as_str()] {
             assert_eq!(
-                parse(&reply_xml(
-                    "y-a-r",
-                    "r",
-                    60.0,
-                    &ack_detail("picket-naco-live-A1", device)
-                )),
+                parse(&reply_xml("y-a-r", "r", 60.0, &ack_detail(&au(1), device))),
                 Err(ReplyError::NoSender),
                 "{device:?}"
             );
         }
         // Picket's own uid or an alert uid as the producer is not a device.
-        for device in ["picket-naco-live", "picket-naco-live-A1"] {
+        for device in ["picket-naco-live".to_owned(), au(1)] {
             assert_eq!(
-                parse(&reply_xml(
-                    "y-a-r",
-                    "r",
-                    60.0,
-                    &ack_detail("picket-naco-live-A1", device)
-                )),
+                parse(&reply_xml("y-a-r", "r", 60.0, &ack_detail(&au(1), &device))),
                 Err(ReplyError::NoSender)
             );
         }
         // A producer link without relation p-p is not the sender either.
-        let no_pp =
-            r#"<link uid="picket-naco-live-A1" relation="p-t"/><link uid="D" relation="p-o"/>"#;
+        let no_pp = format!(
+            r#"<link uid="{}" relation="p-t"/><link uid="D" relation="p-o"/>"#,
+            au(1)
+        );
         assert_eq!(
-            parse(&reply_xml("y-a-r", "r", 60.0, no_pp)),
+            parse(&reply_xml("y-a-r", "r", 60.0, &no_pp)),
             Err(ReplyError::NoSender)
         );
-        let stale = parse(&reply_xml(
-            "y-a-r",
-            "r",
-            0.0,
-            &ack_detail("picket-naco-live-A1", "D"),
-        ));
+        let stale = parse(&reply_xml("y-a-r", "r", 0.0, &ack_detail(&au(1), "D")));
         assert_eq!(stale, Err(ReplyError::Stale(now())));
     }
 
@@ -467,14 +561,20 @@ mod tests {
                 .alert_id,
             AlertId(12)
         );
-        // A receipt for someone else's chat line, or for the alert marker's uid, is not ours.
+        assert!(message_id.starts_with(&format!("{}-raised-", au(12))));
+        // A receipt for someone else's chat line, for the alert marker's uid, or for a line
+        // id without Picket's tag (or with a wrong one) is not ours.
+        let (_, tail) = message_id.split_once(&au(12)).unwrap();
         for id in [
-            "4de0262c-633f-46eb-b8e5-5ef1eb1e5e22",
-            "picket-naco-live-A12",
-            "picket-naco-live-A12-raised-",
-            "picket-naco-live-A12-RAISED-1",
-            "picket-naco-live-A12-raised-1x",
-            "picket-other-A12-raised-1",
+            "4de0262c-633f-46eb-b8e5-5ef1eb1e5e22".to_owned(),
+            au(12),
+            format!("picket-naco-live-A12{tail}"),
+            format!("picket-naco-live-A12-000000000000{tail}"),
+            format!("{}{tail}", au(13).replace("-A13-", "-A12-")),
+            format!("{}-raised-", au(12)),
+            format!("{}-RAISED-1", au(12)),
+            format!("{}-raised-1x", au(12)),
+            format!("{}-raised-1", au(12).replace("naco-live", "other")),
         ] {
             let d = format!(r#"<__chatreceipt messageId="{id}"/><link uid="D" relation="p-p"/>"#);
             assert_eq!(
@@ -487,10 +587,8 @@ mod tests {
 
     #[test]
     fn an_encoded_and_decoded_reply_reads_the_same() {
-        let ev = decode_xml(
-            reply_xml("y-a-r", "r", 60.0, &ack_detail("picket-naco-live-A9", "D")).as_bytes(),
-        )
-        .unwrap();
+        let ev =
+            decode_xml(reply_xml("y-a-r", "r", 60.0, &ack_detail(&au(9), "D")).as_bytes()).unwrap();
         let again = decode_xml(encode_xml(&ev).unwrap().as_bytes()).unwrap();
         assert_eq!(
             AlertReply::from_event(&profile(), &again, now()),
@@ -500,12 +598,7 @@ mod tests {
 
     #[test]
     fn malformed_and_hostile_input_gives_typed_errors() {
-        let good = reply_xml(
-            "y-a-r",
-            "r",
-            60.0,
-            &ack_detail("picket-naco-live-A1", "ANDROID-ALPHA"),
-        );
+        let good = reply_xml("y-a-r", "r", 60.0, &ack_detail(&au(1), "ANDROID-ALPHA"));
         let limits = Limits::default();
         let p = profile();
         let decode = |b: &[u8]| AlertReply::decode_xml(&p, b, &limits, now());
@@ -537,7 +630,7 @@ mod tests {
             &format!(
                 "{}{}",
                 "<link uid=\"x\"/>".repeat(limits.max_bytes / 10),
-                ack_detail("picket-naco-live-A1", "D")
+                ack_detail(&au(1), "D")
             ),
         );
         assert!(matches!(

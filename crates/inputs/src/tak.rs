@@ -160,6 +160,7 @@ impl TakSaInput {
             },
             by: format!("{callsign} (TAK mesh {uid})"),
             via: format!("TAK mesh udp://{addr} chat from {uid} (accept_acks_from_mesh)"),
+            sent: Some(chat.time),
         })
     }
 

@@ -48,6 +48,12 @@ pub struct UnitAck {
     pub by: String,
     /// How it came, for the audit log (e.g. `TAK server chat from ANDROID-P7`).
     pub via: String,
+    /// When the device says it sent the acknowledgement (the CoT event's `time`), if known.
+    /// Nobody acknowledges an alert before it was raised: a named alert raised later is
+    /// refused ([`AckError::BeforeRaised`]) and, without a named alert, the unit's alerts
+    /// raised later are left alone — a replay (alert ids restart in every run) acknowledges
+    /// nothing of today's.
+    pub sent: Option<Timestamp>,
 }
 
 /// Lets an adapter acknowledge alerts for a person its protocol identifies (the same path
@@ -84,6 +90,19 @@ pub enum AckError {
     /// Refused by the alert lifecycle.
     #[error(transparent)]
     Refused(#[from] AlertError),
+    /// The acknowledgement was sent before the alert was raised (a replay, or about an
+    /// earlier alert with the same id).
+    #[error(
+        "acknowledgement of {alert_id} sent at {sent}, before the alert was raised at {raised}"
+    )]
+    BeforeRaised {
+        /// The alert named.
+        alert_id: AlertId,
+        /// When the device says it sent the acknowledgement.
+        sent: Timestamp,
+        /// When the alert was raised.
+        raised: Timestamp,
+    },
     /// The store could not record it; it was not announced.
     #[error("the acknowledgement could not be stored: {0}")]
     NotStored(String),
@@ -1042,13 +1061,12 @@ impl AssessStage {
             }
             Command::AcknowledgeUnit(ack, reply) => {
                 let now = self.now.unwrap_or_default();
-                let ids: Vec<AlertId> = self
+                let open: Vec<AlertEvent> = self
                     .alerts
                     .active()
                     .into_iter()
                     .filter(|a| a.unit_id == ack.unit_id && a.acknowledged_by.is_none())
                     .filter(|a| ack.alert_id.is_none_or(|id| id == a.alert_id))
-                    .map(|a| a.alert_id)
                     .collect();
                 let sector = self
                     .state
@@ -1056,6 +1074,45 @@ impl AssessStage {
                     .ok()
                     .and_then(|s| s.unit_sector(&ack.unit_id).map(str::to_owned))
                     .unwrap_or_default();
+                // Sent before the alert was raised: not about this alert (a replay, or an
+                // alert of the same id in an earlier run). Refused, counted and audited.
+                let (ids, early): (Vec<_>, Vec<_>) = open
+                    .into_iter()
+                    .partition(|a| ack.sent.is_none_or(|t| t >= a.raised_time));
+                let mut refusal = None;
+                for a in &early {
+                    let sent = ack.sent.unwrap_or_default();
+                    self.metrics
+                        .counter(
+                            "picket_acknowledgements_refused_total",
+                            "Acknowledgements from units' devices refused, by reason.",
+                            &[("reason", "before_raised")],
+                        )
+                        .inc();
+                    let _ = self
+                        .store
+                        .send(StoreCmd::Audit {
+                            who: ack.by.clone(),
+                            action: "acknowledge_alert_refused",
+                            detail: format!(
+                                "{} unit {} sector {sector} via {}: sent {sent}, before the alert was raised at {}",
+                                a.alert_id, a.unit_id, ack.via, a.raised_time
+                            ),
+                        })
+                        .await;
+                    if ack.alert_id.is_some() {
+                        refusal = Some(AckError::BeforeRaised {
+                            alert_id: a.alert_id,
+                            sent,
+                            raised: a.raised_time,
+                        });
+                    }
+                }
+                if let Some(e) = refusal {
+                    let _ = reply.send(Err(e));
+                    return;
+                }
+                let ids: Vec<AlertId> = ids.into_iter().map(|a| a.alert_id).collect();
                 let mut done = Vec::new();
                 let mut result = Ok(());
                 for id in ids {

@@ -13,8 +13,11 @@ use picket_cot::{
 };
 use std::time::Duration;
 
+/// A TAK output's profile: alert marker uids tagged with the output's secret.
 fn profile() -> CotProfile {
-    CotProfile::new("nogales", Duration::from_secs(1)).unwrap()
+    CotProfile::new("nogales", Duration::from_secs(1))
+        .unwrap()
+        .with_alert_secret(*b"picket-test-0001")
 }
 
 const LEVELS: [ThreatLevel; 4] = [
@@ -314,7 +317,20 @@ fn an_alert_is_a_geofence_breach_marker_for_the_affected_callsigns_only() {
     let out = encode_alert(&profile(), &alert, "Post Alpha", &recipients(), now).unwrap();
     let m = &out.marker;
     assert_eq!(m.cot_type, "b-a-g");
-    assert_eq!(m.uid, "picket-nogales-A7");
+    // Tag: the first 12 hex of SHA-256(secret ‖ 7 as 8 big-endian bytes), from Python.
+    assert_eq!(m.uid, "picket-nogales-A7-bf6496def639");
+    assert_eq!(
+        profile().alert_of_uid(&m.uid),
+        Some(picket_core::AlertId(7))
+    );
+    // The chat line of the same step names the same uid in its messageId.
+    let chat = out.chats[0].detail_element("__chat").unwrap();
+    assert!(
+        chat.get("messageId")
+            .unwrap()
+            .starts_with(&format!("{}-raised-", m.uid)),
+        "{chat:?}"
+    );
     assert_eq!(dests(m), ["ALPHA-1", "ALPHA-2"]);
     assert_eq!(link_of(m), ("picket-nogales-T12", "a-h-A-M-H-Q", "p-p"));
     let em = m.detail_element("emergency").unwrap();

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, Notify};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
@@ -36,6 +36,10 @@ const DRAIN: Duration = Duration::from_secs(10);
 const MAX_BATCH: usize = 500;
 /// Largest datagram sent on a mesh (UDP's limit, less headers).
 const MAX_DATAGRAM: usize = 65_000;
+/// Acknowledgements heard and waiting for the pipeline. One task hands them over one at a
+/// time, so a flood of replies neither grows memory nor crowds the alerting stage (which
+/// serves commands before data); beyond this many waiting, more are dropped and counted.
+const ACK_QUEUE: usize = 64;
 
 /// Counters of one TAK output, labelled by its target.
 struct Meters {
@@ -91,12 +95,15 @@ struct Shared {
     label: String,
     /// Dropped one-shots already added to the counter.
     reported_dropped: Mutex<u64>,
-    /// Officers' acknowledgements heard on the server connection go here.
-    acknowledger: Acknowledger,
+    /// Officers' acknowledgements heard on the server connection wait here for the one task
+    /// that hands them to the pipeline.
+    ack_queue: mpsc::Sender<UnitAck>,
     acks: Counter,
-    /// Acknowledgements from a unit's device that acknowledged nothing (not that unit's
-    /// open alert, or refused by the pipeline).
-    acks_refused: Counter,
+    /// Acknowledgements dropped because [`ACK_QUEUE`] were already waiting.
+    acks_dropped: Counter,
+    /// `y-a-…` replies naming an alert uid this output did not issue (untagged, wrong tag,
+    /// earlier run): guesses or replays.
+    replies_unverified: Counter,
     /// GeoChat receipts of Picket's alert lines from units' devices.
     delivered: Counter,
     read: Counter,
@@ -168,6 +175,25 @@ pub(crate) async fn run(config: TakOutputConfig, tls: Option<TakTlsClient>, ctx:
             return;
         }
     };
+    // A fresh secret per run tags the alert marker uids: only devices that received a
+    // marker can name it in a reply, and uids of an earlier run (ids restart at 1) name
+    // nothing now.
+    let mut secret = [0u8; 16];
+    let profile = match getrandom::fill(&mut secret) {
+        Ok(()) => profile.with_alert_secret(secret),
+        Err(e) => {
+            tracing::error!(output = %label, "no random secret for alert uids ({e}): markers go out untagged and no CoT reply can acknowledge them");
+            profile
+        }
+    };
+    let refused = metrics.counter(
+        "picket_tak_acknowledgements_refused_total",
+        "Acknowledgements from a unit's device that acknowledged nothing: the alert named is not an open alert of that unit, or the pipeline refused (e.g. sent before the alert was raised).",
+        &[("output", &label)],
+    );
+    let (ack_queue, ack_rx) = mpsc::channel(ACK_QUEUE);
+    // Ends when the output does (its queue's sender lives in `shared`).
+    tokio::spawn(hand_over_acks(ack_rx, acknowledger, label.clone(), refused));
     let update_period_s = config.update_period.as_secs_f64();
     let shared = Arc::new(Shared {
         picture: Mutex::new(Picture::new(
@@ -182,15 +208,20 @@ pub(crate) async fn run(config: TakOutputConfig, tls: Option<TakTlsClient>, ctx:
         want_protobuf: config.want_protobuf,
         label: label.clone(),
         reported_dropped: Mutex::new(0),
-        acknowledger,
+        ack_queue,
         acks: metrics.counter(
             "picket_tak_acknowledgements_total",
             "Acknowledgements (GeoChat ACK replies and y-a-r / y-a-w CoT replies from units' devices) heard from the TAK server.",
             &[("output", &label)],
         ),
-        acks_refused: metrics.counter(
-            "picket_tak_acknowledgements_refused_total",
-            "Acknowledgements from a unit's device that acknowledged nothing: the alert named is not an open alert of that unit, or the pipeline refused.",
+        acks_dropped: metrics.counter(
+            "picket_tak_acknowledgements_dropped_total",
+            "Acknowledgements heard from the TAK server and dropped because too many were already waiting for the pipeline.",
+            &[("output", &label)],
+        ),
+        replies_unverified: metrics.counter(
+            "picket_tak_replies_unverified_total",
+            "y-a-r / y-a-w replies naming an alert uid this output did not issue (no tag, a wrong tag, or an earlier run's): never acknowledgements.",
             &[("output", &label)],
         ),
         delivered: receipts(&metrics, &label, ReplyKind::Delivered),
@@ -436,9 +467,11 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(stream: S, shared: &Shared) 
 
 /// An officer's acknowledgement in Picket's chat (`ack`, `ack A12`, ...) from a unit's
 /// device, as relayed by the TAK server: acknowledges that unit's alerts through the
-/// pipeline (stored, announced, audited). Only the server connection is listened to: a
-/// server with client certificates vouches for who is connected, while on a mesh anyone can
-/// send under any uid.
+/// pipeline (stored, announced, audited). Trust limit: the device uid is whatever the
+/// sender wrote — TAK servers check a client's certificate but do not bind the uids in its
+/// events to it — and a chat line names no marker, so any client the server admits can
+/// acknowledge a unit's alerts by writing that unit's device uid. Only the server
+/// connection is listened to (on a mesh there is not even a certificate).
 fn heard_ack(ev: &CotEvent, shared: &Shared) {
     let Some(chat) = ChatLine::from_event(ev) else {
         return;
@@ -468,6 +501,7 @@ fn heard_ack(ev: &CotEvent, shared: &Shared) {
             },
             by: format!("{callsign} (TAK {uid})"),
             via: format!("TAK server {} chat from {uid}", shared.label),
+            sent: Some(chat.time),
         },
     );
 }
@@ -476,9 +510,11 @@ fn heard_ack(ev: &CotEvent, shared: &Shared) {
 /// (received) and `y-a-w` (wilco) linked to an alert marker acknowledge that one alert, by
 /// the same path and with the same checks as a chat `ACK`: the sender must be a unit's
 /// device, and the alert must be that unit's (the pipeline acknowledges only the unit's own
-/// open alerts). GeoChat receipts of Picket's alert lines are only counted and logged:
-/// ATAK sends `b-t-f-d` on arrival and `b-t-f-r` when the conversation is on screen, by
-/// itself — "seen", not a person's decision.
+/// open alerts). Unlike a chat line, the reply must name the marker's tagged uid, which
+/// only the unit's devices received; a guessed or earlier run's uid is counted and refused.
+/// GeoChat receipts of Picket's alert lines are only counted and logged: ATAK sends
+/// `b-t-f-d` on arrival and `b-t-f-r` when the conversation is on screen, by itself —
+/// "seen", not a person's decision.
 fn heard_reply(ev: &CotEvent, shared: &Shared) {
     if ReplyKind::of_type(&ev.cot_type).is_none() {
         return;
@@ -489,6 +525,11 @@ fn heard_reply(ev: &CotEvent, shared: &Shared) {
             Ok(r) => r,
             // Replies about other things (other tasks, other chats) are the server's traffic.
             Err(ReplyError::NotOurs | ReplyError::NotAReply(_)) => return,
+            Err(e @ ReplyError::Unverified(_)) => {
+                shared.replies_unverified.inc();
+                tracing::warn!(output = %shared.label, kind = %ev.cot_type, "reply refused: {e}");
+                return;
+            }
             Err(e) => {
                 tracing::warn!(output = %shared.label, kind = %ev.cot_type, "reply about an alert not taken: {e}");
                 return;
@@ -524,19 +565,32 @@ fn heard_reply(ev: &CotEvent, shared: &Shared) {
                     ev.cot_type,
                     reply.kind.as_str()
                 ),
+                sent: Some(reply.time),
             },
         ),
     }
 }
 
-/// Hands an acknowledgement from a unit's device to the pipeline, off the connection's task
-/// (the pipeline's answer must not hold up sending).
+/// Queues an acknowledgement from a unit's device for the pipeline, off the connection's
+/// task (the pipeline's answer must not hold up sending). Dropped and counted when
+/// [`ACK_QUEUE`] are already waiting.
 fn submit_ack(shared: &Shared, ack: UnitAck) {
     shared.acks.inc();
-    let acknowledger = shared.acknowledger.clone();
-    let label = shared.label.clone();
-    let refused = shared.acks_refused.clone();
-    tokio::spawn(async move {
+    if let Err(e) = shared.ack_queue.try_send(ack) {
+        shared.acks_dropped.inc();
+        let (mpsc::error::TrySendError::Full(ack) | mpsc::error::TrySendError::Closed(ack)) = e;
+        tracing::warn!(output = %shared.label, unit = %ack.unit_id, by = %ack.by, "acknowledgement from TAK dropped: {ACK_QUEUE} already waiting");
+    }
+}
+
+/// Hands queued acknowledgements to the pipeline one at a time, until the output ends.
+async fn hand_over_acks(
+    mut queue: mpsc::Receiver<UnitAck>,
+    acknowledger: Acknowledger,
+    label: String,
+    refused: Counter,
+) {
+    while let Some(ack) = queue.recv().await {
         match acknowledger.acknowledge_unit(ack.clone()).await {
             Ok(done) if done.is_empty() => match ack.alert_id {
                 // Named an alert the unit has no open, unacknowledged alert of that id: another
@@ -558,7 +612,7 @@ fn submit_ack(shared: &Shared, ack: UnitAck) {
                 tracing::warn!(output = %label, unit = %ack.unit_id, by = %ack.by, "acknowledgement from TAK refused: {e}");
             }
         }
-    });
+    }
 }
 
 fn receipts(metrics: &Metrics, label: &str, kind: ReplyKind) -> Counter {

@@ -664,9 +664,22 @@ mod tests {
         }
     }
 
+    /// As the output makes it: alert uids tagged with the run's secret.
     fn picture() -> Picture {
-        let p = CotProfile::new("naco", Duration::from_secs(1)).unwrap();
+        let p = CotProfile::new("naco", Duration::from_secs(1))
+            .unwrap()
+            .with_alert_secret(*b"picture-test-key");
         Picture::new(p, 1.0, &site(), &[])
+    }
+
+    /// The tagged marker uid of alert `id` (checked to be of the tagged form).
+    fn au(p: &Picture, id: u64) -> String {
+        let uid = p.profile().alert_uid(AlertId(id));
+        let tag = uid
+            .strip_prefix(&format!("picket-naco-A{id}-"))
+            .unwrap_or_else(|| panic!("untagged: {uid}"));
+        assert_eq!(tag.len(), picket_cot::picket::ALERT_TAG_HEX, "{uid}");
+        uid
     }
 
     fn view(id: u64, status: TrackStatus, east_m: f64) -> TrackView {
@@ -805,10 +818,7 @@ mod tests {
             ty[0],
             (Kind::Track, "picket-naco-T7".into(), "a-s-A-M-H-Q".into())
         );
-        assert_eq!(
-            ty[1],
-            (Kind::Alert, "picket-naco-A3".into(), "b-a-g".into())
-        );
+        assert_eq!(ty[1], (Kind::Alert, au(&p, 3), "b-a-g".into()));
         p.apply(&alert(
             3,
             7,
@@ -827,10 +837,7 @@ mod tests {
         ));
         let ty = types(&p.take(t(0.3), 1000));
         assert_eq!(ty[0].2, "a-u-A-M-H-Q");
-        assert_eq!(
-            ty[1],
-            (Kind::Cancel, "picket-naco-A3".into(), "b-a-o-can".into())
-        );
+        assert_eq!(ty[1], (Kind::Cancel, au(&p, 3), "b-a-o-can".into()));
         assert_eq!(p.level(TrackId(7)), ThreatLevel::Info);
     }
 
@@ -857,10 +864,7 @@ mod tests {
             "not re-sent before a third of its stale time"
         );
         let b = p.take(t(10.0), 1000);
-        assert_eq!(
-            types(&b),
-            [(Kind::Alert, "picket-naco-A4".into(), "b-a-g".into())]
-        );
+        assert_eq!(types(&b), [(Kind::Alert, au(&p, 4), "b-a-g".into())]);
         p.apply(&alert(
             4,
             9,
@@ -869,14 +873,67 @@ mod tests {
             ThreatLevel::Warning,
         ));
         let ty = types(&p.take(t(11.0), 1000));
-        assert_eq!(
-            ty,
-            [(Kind::Cancel, "picket-naco-A4".into(), "b-a-o-can".into())]
-        );
+        assert_eq!(ty, [(Kind::Cancel, au(&p, 4), "b-a-o-can".into())]);
         assert!(
             p.take(t(60.0), 1000).out.is_empty(),
             "never re-sent after the cancel"
         );
+    }
+
+    #[test]
+    fn marker_resends_chat_lines_and_cancel_all_name_the_same_tagged_uid() {
+        let mut p = picture();
+        p.learn_device("ALPHA", "ANDROID-1");
+        p.apply(&alert(
+            4,
+            9,
+            "post-alpha",
+            AlertState::Raised,
+            ThreatLevel::Warning,
+        ));
+        let mut uids = Vec::new();
+        let mut message_ids = Vec::new();
+        for (s, state) in [
+            (0.0, None),
+            (10.0, None),
+            (11.0, Some(AlertState::Acknowledged)),
+            (12.0, Some(AlertState::Cleared)),
+        ] {
+            if let Some(state) = state {
+                p.apply(&alert(4, 9, "post-alpha", state, ThreatLevel::Warning));
+            }
+            for o in p.take(t(s), 1000).out {
+                match o.kind {
+                    Kind::Alert | Kind::Cancel => uids.push(o.event.uid),
+                    Kind::Chat => message_ids.push(
+                        o.event
+                            .detail_element("__chat")
+                            .and_then(|c| c.get("messageId"))
+                            .unwrap()
+                            .to_owned(),
+                    ),
+                    _ => {}
+                }
+            }
+        }
+        let uid = au(&p, 4);
+        assert_eq!(
+            uids,
+            vec![uid.clone(); 4],
+            "raise, re-send, acknowledged, cancel"
+        );
+        assert_eq!(p.profile().alert_of_uid(&uid), Some(AlertId(4)));
+        assert_eq!(message_ids.len(), 3, "raised, acknowledged, cleared");
+        for m in &message_ids {
+            assert!(m.starts_with(&format!("{uid}-")), "{m}");
+            assert_eq!(p.profile().alert_of_chat_message_id(m), Some(AlertId(4)));
+        }
+        // Another run (another secret) issues another uid for the same alert id.
+        let other = CotProfile::new("naco", Duration::from_secs(1))
+            .unwrap()
+            .with_alert_secret(*b"another-run-key!");
+        assert_ne!(other.alert_uid(AlertId(4)), uid);
+        assert_eq!(other.alert_of_uid(&uid), None);
     }
 
     #[test]
@@ -1086,7 +1143,7 @@ mod tests {
         p.resend_all();
         let ty = types(&p.take(t(0.2), 1000));
         assert!(ty.contains(&(Kind::Track, "picket-naco-T1".into(), "a-u-A-M-H-Q".into())));
-        assert!(ty.contains(&(Kind::Cancel, "picket-naco-A1".into(), "b-a-o-can".into())));
+        assert!(ty.contains(&(Kind::Cancel, au(&p, 1), "b-a-o-can".into())));
     }
 
     #[test]

@@ -2,13 +2,15 @@
 //! marker with a CoT `y-a-r` (received) reply linked to the marker's uid, through taky. The
 //! alert becomes acknowledged by that officer, stored and audited. The same reply from a
 //! device of another unit is heard and refused, and a GeoChat read receipt of Picket's alert
-//! line is counted as "seen" without acknowledging anything.
+//! line is counted as "seen" without acknowledging anything. A reply forged from
+//! another connection under ALPHA's device uid but naming a guessed marker uid (untagged or
+//! wrongly tagged) is refused, and so is a reply dated before the alert was raised.
 
 use super::ack::drone_line;
 use super::moving_unit::{friendly_sensor, patrol_site, ORIGIN};
 use super::peers::{free_port, TakClient, Taky};
 use super::{cot, wall_now};
-use picket_core::{AlertState, GeoPoint, LocalFrame, SensorId, UnitId};
+use picket_core::{AlertState, GeoPoint, LocalFrame, SensorId, Timestamp, UnitId};
 use picket_outputs::{TakOutput, TakOutputConfig, TakTarget};
 use picket_pipeline::{Feed, OutputSink, PipelineConfig, SensorInfo, Source};
 use picket_store::{SqliteStore, Store};
@@ -22,7 +24,12 @@ const PICKET_CS: &str = "PICKET naco-live";
 /// `p-t`, MITRE's "the tasking that elicited this event"), the device as producer (`p-p`),
 /// addressed to Picket's callsign.
 fn received_xml(device_uid: &str, callsign: &str, alert_uid: &str) -> String {
-    let t = picket_cot::format_cot_time(wall_now());
+    received_xml_at(device_uid, callsign, alert_uid, wall_now())
+}
+
+/// [`received_xml`] dated `time` (still fresh: stale a minute from now).
+fn received_xml_at(device_uid: &str, callsign: &str, alert_uid: &str, time: Timestamp) -> String {
+    let t = picket_cot::format_cot_time(time);
     let s = picket_cot::format_cot_time(wall_now().plus_secs_f64(60.0));
     let uid = format!("{device_uid}.reply.{:x}", wall_now().as_micros());
     format!(
@@ -140,7 +147,18 @@ async fn a_y_a_r_reply_from_the_units_device_acknowledges_its_alert_and_another_
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert_eq!(marker_uid, format!("picket-naco-live-A{}", raised.0));
+    // The marker uid carries the output's tag: `picket-<site>-A<id>-<12 hex>`.
+    let tag = marker_uid
+        .strip_prefix(&format!("picket-naco-live-A{}-", raised.0))
+        .unwrap_or_else(|| panic!("untagged marker uid {marker_uid}"));
+    assert!(
+        tag.len() == 12 && tag.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{marker_uid}"
+    );
+    assert!(
+        message_id.starts_with(&format!("{marker_uid}-")),
+        "the chat line names the same uid: {message_id}"
+    );
     let picket_uid = "picket-naco-live";
     let acked_by = || {
         p.state
@@ -155,6 +173,39 @@ async fn a_y_a_r_reply_from_the_units_device_acknowledges_its_alert_and_another_
         labels.extend(extra);
         p.metrics.counter_value(name, &labels).unwrap_or(0)
     };
+    // Patrol 7's device forges replies under ALPHA's device uid (visible in ALPHA's SA),
+    // naming ALPHA's alert by a uid guessed from the sequence: untagged, or wrongly tagged.
+    // It never received the marker (addressed to ALPHA only), so it cannot know the tag.
+    let wrong_tag = format!(
+        "picket-naco-live-A{}-{}",
+        raised.0,
+        if tag == "000000000000" {
+            "111111111111"
+        } else {
+            "000000000000"
+        }
+    );
+    for guess in [format!("picket-naco-live-A{}", raised.0), wrong_tag] {
+        patrol
+            .send(&received_xml("ANDROID-ALPHA", "ALPHA", &guess))
+            .await;
+    }
+    wait_until("the forged replies were not refused", &taky, || {
+        counter("picket_tak_replies_unverified_total", None) == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        acked_by(),
+        None,
+        "a guessed marker uid acknowledged nothing"
+    );
+    assert_eq!(
+        counter("picket_tak_acknowledgements_total", None),
+        0,
+        "not taken as acknowledgements at all"
+    );
+
     // Patrol 7's device (its SA relayed now that Picket is connected) replies to ALPHA's
     // alert: heard from a unit's device, refused as not that unit's alert.
     patrol.announce().await;
@@ -188,6 +239,29 @@ async fn a_y_a_r_reply_from_the_units_device_acknowledges_its_alert_and_another_
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(acked_by(), None, "a read receipt is not an acknowledgement");
 
+    // A reply from ALPHA's device naming the right marker but dated before the alert was
+    // raised (a replay of an acknowledgement of an earlier alert): refused and audited.
+    let raised_time = p.state.read().unwrap().alerts[&raised].raised_time;
+    alpha
+        .send(&received_xml_at(
+            "ANDROID-ALPHA",
+            "ALPHA",
+            &marker_uid,
+            raised_time.plus_secs_f64(-60.0),
+        ))
+        .await;
+    wait_until("the early reply was not refused", &taky, || {
+        counter("picket_tak_acknowledgements_refused_total", None) == 2
+    })
+    .await;
+    assert_eq!(acked_by(), None, "an early reply acknowledged nothing");
+    assert_eq!(
+        p.metrics.counter_value(
+            "picket_acknowledgements_refused_total",
+            &[("reason", "before_raised")]
+        ),
+        Some(1)
+    );
     // ALPHA's device replies "received" to the marker.
     let sent = Instant::now();
     alpha
@@ -215,12 +289,17 @@ async fn a_y_a_r_reply_from_the_units_device_acknowledges_its_alert_and_another_
         },
     )
     .await;
-    assert_eq!(counter("picket_tak_acknowledgements_total", None), 2);
+    assert_eq!(counter("picket_tak_acknowledgements_total", None), 3);
     assert_eq!(
         counter("picket_tak_acknowledgements_refused_total", None),
-        1,
+        2,
         "ALPHA's acknowledgement was taken"
     );
+    assert_eq!(
+        counter("picket_tak_acknowledgements_dropped_total", None),
+        0
+    );
+    assert_eq!(counter("picket_tak_replies_unverified_total", None), 2);
     feeding.abort();
     stop.send(true).unwrap();
     tokio::time::timeout(Duration::from_secs(20), p.join())
@@ -256,6 +335,22 @@ async fn a_y_a_r_reply_from_the_units_device_acknowledges_its_alert_and_another_
             .ends_with("y-a-r reply (received) from ANDROID-ALPHA"),
         "{}",
         audit[0].detail
+    );
+    // The early reply: audited as refused (the store is flushed now).
+    let refused = store
+        .audit_log()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "acknowledge_alert_refused")
+        .collect::<Vec<_>>();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].who, "ALPHA (TAK ANDROID-ALPHA)");
+    assert!(
+        refused[0].detail.starts_with(&format!(
+            "{raised} unit post-alpha sector naco via TAK server"
+        )) && refused[0].detail.contains("before the alert was raised"),
+        "{}",
+        refused[0].detail
     );
     eprintln!(
         "y-a-r through taky → alert acknowledged in the pipeline: {:.0} ms",

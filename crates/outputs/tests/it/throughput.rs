@@ -100,13 +100,13 @@ async fn tak_output_writes_thousands_of_events_per_second_and_alerts_within_mill
             tail.push_str(&String::from_utf8_lossy(&buf[..n]));
             let mut r = rec.lock().unwrap();
             r.0 += tail.matches("</event>").count();
-            // Alert markers are `uid="picket-<site>-A<id>"` with type b-a-g.
+            // Alert markers are `uid="picket-<site>-A<id>-<tag>"` with type b-a-g.
             for piece in tail.split("</event>") {
                 if piece.contains("type=\"b-a-g\"") {
                     if let Some(id) = piece
                         .split("-A")
                         .nth(1)
-                        .and_then(|x| x.split('"').next())
+                        .and_then(|x| x.split(['-', '"']).next())
                         .and_then(|x| x.parse::<u64>().ok())
                     {
                         r.1.push((id, at));

@@ -162,6 +162,7 @@ async fn an_acknowledgement_the_store_refused_did_not_happen_and_a_retry_succeed
             alert_id: Some(active.alert_id),
             by: "PATROL7 (TAK ANDROID-P7)".into(),
             via: "TAK server chat from ANDROID-P7".into(),
+            sent: None,
         })
         .await;
     assert!(
