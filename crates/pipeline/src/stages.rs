@@ -649,6 +649,9 @@ impl FusionStage {
 
 // ---------------------------------------------------------------- assessment + alerting stage
 
+/// A step's alert events on their way into the store, and the store's answer to come.
+type StoringAlerts = (Vec<AlertEvent>, oneshot::Receiver<Vec<Result<(), String>>>);
+
 /// Cleared alerts are kept in the live picture this long (data time), seconds.
 const CLEARED_RETENTION_S: f64 = 3_600.0;
 
@@ -776,19 +779,10 @@ impl AssessStage {
     /// each waited for, they queued behind its bulk writes in turn), then each announced.
     /// One the store refused is reverted; the ones after it were not written and go one
     /// by one, if still pending.
-    async fn announce_step(&mut self, events: Vec<AlertEvent>) {
-        if events.is_empty() {
+    async fn announce_step(&mut self, storing: Option<StoringAlerts>) {
+        let Some((events, rx)) = storing else {
             return;
-        }
-        let (tx, rx) = oneshot::channel();
-        if self
-            .store
-            .send(StoreCmd::Alerts(events.clone(), tx))
-            .await
-            .is_err()
-        {
-            return;
-        }
+        };
         let Ok(results) = rx.await else {
             return;
         };
@@ -814,6 +808,20 @@ impl AssessStage {
                 }
             }
         }
+    }
+
+    /// Hands a step's alert events to the store thread, which writes them while the step's
+    /// tracks are published; [`Self::announce_step`] then waits for the write.
+    async fn store_step_alerts(&mut self, events: Vec<AlertEvent>) -> Option<StoringAlerts> {
+        if events.is_empty() {
+            return None;
+        }
+        let (tx, rx) = oneshot::channel();
+        self.store
+            .send(StoreCmd::Alerts(events.clone(), tx))
+            .await
+            .ok()?;
+        Some((events, rx))
     }
 
     /// Announce an alert event the store has taken: metrics, live picture, outputs.
@@ -909,6 +917,7 @@ impl AssessStage {
         let (assessor, alerts) = (&mut self.assessor, &mut self.alerts);
         let threats = assessor.assess_with_reasons(now, |t, u, l| alerts.wants_reasons(t, u, l));
         let events = alerts.process(&threats, &live, now);
+        let storing = self.store_step_alerts(events).await;
         // Tracks as people see them: confirmed ones, and the deletion of ones shown before.
         let mut views = Vec::new();
         for t in step.tracks {
@@ -1001,7 +1010,7 @@ impl AssessStage {
         // The step's alert events after its tracks: each waits for a durable write, which
         // must not hold back the picture; and an output woken by an alert then finds the
         // step's positions, not the previous step's.
-        self.announce_step(events).await;
+        self.announce_step(storing).await;
         if !stored_tracks.is_empty() {
             let _ = self.store.send(StoreCmd::Tracks(stored_tracks)).await;
         }
