@@ -27,6 +27,11 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::watch;
 
+/// Mesh acknowledgements waiting for the pipeline, at most (all TAK inputs together).
+const MESH_ACK_CAP: usize = 64;
+static MESH_ACKS_IN_FLIGHT: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| std::sync::Arc::new(tokio::sync::Semaphore::new(MESH_ACK_CAP)));
+
 /// Where TAK SA comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TakSaSource {
@@ -199,8 +204,15 @@ impl TakSaInput {
             Verdict::Ack(ack) => {
                 if let Some(a) = sink.acknowledger().cloned() {
                     let sensor = sink.sensor_id().clone();
+                    // A flood of acknowledgements must not grow tasks without bound (the
+                    // alerting stage serves them before its steps): past the cap, dropped.
+                    let Some(permit) = MESH_ACKS_IN_FLIGHT.clone().try_acquire_owned().ok() else {
+                        tracing::warn!(%sensor, unit = %ack.unit_id, "acknowledgement from the mesh dropped: {MESH_ACK_CAP} already waiting");
+                        return true;
+                    };
                     // Off the receive loop: the pipeline's answer must not hold up SA.
                     tokio::spawn(async move {
+                        let _permit = permit;
                         match a.acknowledge_unit(ack.clone()).await {
                             Ok(done) => {
                                 tracing::info!(%sensor, unit = %ack.unit_id, by = %ack.by, "{} alerts acknowledged from the mesh", done.len())
