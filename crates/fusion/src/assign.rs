@@ -36,21 +36,27 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
 /// The pairs (indices into `pairs`) of a minimum-cost assignment in which every track and every
 /// observation appears at most once, and as many pairs as possible are used. Sorted by track.
 pub(crate) fn solve(n_tracks: usize, n_obs: usize, pairs: &[Pair]) -> Vec<usize> {
-    // Union-find over tracks 0..n_tracks and observations n_tracks.. .
-    let mut parent: Vec<usize> = (0..n_tracks + n_obs).collect();
+    debug_assert!(pairs.iter().all(|p| p.track < n_tracks && p.obs < n_obs));
+    // Only the tracks that appear in pairs take part (a scan of one report among thousands of
+    // tracks must not cost a pass over all of them).
+    let tracks = paired_tracks(pairs);
+    let node = |p: &Pair| tracks.binary_search(&p.track).unwrap_or(0);
+    let n_nodes = tracks.len();
+    // Union-find over the paired tracks 0..n_nodes and observations n_nodes.. .
+    let mut parent: Vec<usize> = (0..n_nodes + n_obs).collect();
     for p in pairs {
-        let a = find(&mut parent, p.track);
-        let b = find(&mut parent, n_tracks + p.obs);
+        let a = find(&mut parent, node(p));
+        let b = find(&mut parent, n_nodes + p.obs);
         if a != b {
             // Smaller root wins, so the labelling does not depend on pair order.
             let (lo, hi) = (a.min(b), a.max(b));
             parent[hi] = lo;
         }
     }
-    // Group pair indices by cluster root; roots are track indices (always the smaller node).
-    let mut by_root: Vec<Vec<usize>> = vec![Vec::new(); n_tracks];
+    // Group pair indices by cluster root; roots are track nodes (always the smaller node).
+    let mut by_root: Vec<Vec<usize>> = vec![Vec::new(); n_nodes];
     for (i, p) in pairs.iter().enumerate() {
-        let root = find(&mut parent, p.track);
+        let root = find(&mut parent, node(p));
         by_root[root].push(i);
     }
     let mut chosen = Vec::new();
@@ -59,6 +65,14 @@ pub(crate) fn solve(n_tracks: usize, n_obs: usize, pairs: &[Pair]) -> Vec<usize>
     }
     chosen.sort_by_key(|&i| (pairs[i].track, pairs[i].obs));
     chosen
+}
+
+/// The distinct tracks of `pairs`, sorted.
+pub(crate) fn paired_tracks(pairs: &[Pair]) -> Vec<usize> {
+    let mut tracks: Vec<usize> = pairs.iter().map(|p| p.track).collect();
+    tracks.sort_unstable();
+    tracks.dedup();
+    tracks
 }
 
 fn scaled(cost: f64, min: f64) -> i64 {

@@ -54,6 +54,21 @@ impl ImmParams {
         self.n
     }
 
+    /// The largest white-acceleration spectral density of the models, m²/s³.
+    pub fn max_q(&self) -> f64 {
+        self.q[..self.n].iter().copied().fold(0.0, f64::max)
+    }
+
+    /// The largest turn rate of the models, rad/s (0 with constant velocity only).
+    pub fn max_turn_rate(&self) -> f64 {
+        self.omega[..self.n].iter().fold(0.0, |m, w| m.max(w.abs()))
+    }
+
+    /// Rate of leaving the current model, 1/s.
+    pub fn switch_per_s(&self) -> f64 {
+        self.switch_per_s
+    }
+
     /// Probability of moving from model `i` to model `j` within `dt_s`.
     fn transition(&self, i: usize, j: usize, dt_s: f64) -> f64 {
         if self.n == 1 {

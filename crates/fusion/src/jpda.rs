@@ -41,13 +41,18 @@ pub(crate) fn marginals(
     ln_lr: &[f64],
     ln_miss: f64,
 ) -> Marginals {
+    debug_assert!(pairs.iter().all(|p| p.track < n_tracks && p.obs < n_obs));
     let mut beta = vec![0.0; pairs.len()];
     let mut fallback = vec![false; pairs.len()];
-    let mut parent: Vec<usize> = (0..n_tracks + n_obs).collect();
+    // Union-find over the tracks that appear in pairs only, then the observations.
+    let tracks = crate::assign::paired_tracks(pairs);
+    let node = |p: &Pair| tracks.binary_search(&p.track).unwrap_or(0);
+    let n_nodes = tracks.len();
+    let mut parent: Vec<usize> = (0..n_nodes + n_obs).collect();
     for p in pairs {
         let (a, b) = (
-            find(&mut parent, p.track),
-            find(&mut parent, n_tracks + p.obs),
+            find(&mut parent, node(p)),
+            find(&mut parent, n_nodes + p.obs),
         );
         if a != b {
             parent[a.max(b)] = a.min(b);
@@ -55,7 +60,7 @@ pub(crate) fn marginals(
     }
     let mut clusters: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, p) in pairs.iter().enumerate() {
-        let root = find(&mut parent, p.track);
+        let root = find(&mut parent, node(p));
         clusters.entry(root).or_default().push(i);
     }
     for members in clusters.values() {

@@ -87,6 +87,18 @@
 //! merged with its conflicts: the highest score, the reasons of both, stronger first, each
 //! once, at most [`MAX_SPOOF_REASONS`]), accumulates class hints (best class by summed
 //! confidence; confidence = that sum / number of hints) and lists its contributing sensors.
+//!
+//! # Cost
+//! A scan costs about its own size, not the number of live tracks, so that a step bringing N
+//! new targets (a Remote ID queue draining, a flood of forged identities, radar plots that
+//! each carry their own time) costs about N log N rather than N²: only the tracks that may
+//! gate with a scan are predicted (conservative bounds on where each can be, found through a
+//! grid of the step's tracks); a scan of cooperative reports looks only at the tracks holding
+//! none or holding its identities; deletion visits only the tracks whose deadlines passed; and
+//! the misses every track of a sensor takes are counted per sensor, not shifted into each.
+//! None of this changes a result. What stays quadratic is what the algorithm itself compares:
+//! a dense cluster (every report inside every gate), a report older than every track (it is
+//! retrodicted against each to decide whether it is late), and bearing scans (every track).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -97,6 +109,7 @@ mod imm;
 mod jpda;
 mod kalman;
 mod measure;
+mod reach;
 mod tracker;
 
 pub use config::{ConfigError, SensorModel, TrackerConfig, MAX_SENSOR_LATENCY_S};

@@ -7,13 +7,15 @@ use crate::imm::{ImmParams, ImmState};
 use crate::jpda;
 use crate::kalman::{KfState, Projection, M3, V3};
 use crate::measure::{self, Prepared};
+use crate::reach::{self, Area, Grid, Motion, Reach};
 use picket_core::{
     ClassHint, Enu, GeoPoint, Identity, LocalFrame, Observation, SensorId, SpoofEvidence,
     TargetClass, Timestamp, Track, TrackId, TrackStatus,
 };
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 /// Observations more than this much older than a track they gate with are refused (no OOSM).
 pub const MAX_LATENESS_S: f64 = 2.0;
@@ -90,7 +92,8 @@ struct TrackState {
     last_hit: Timestamp,
     first_seen: Timestamp,
     hits: u32,
-    /// M-of-N history, newest opportunity in bit 0 (1 = hit).
+    /// M-of-N history, newest opportunity in bit 0 (1 = hit); misses the tracker counted per
+    /// sensor since `sensor_marks` are still to be shifted in (see [`TrackState::catch_up`]).
     history: u64,
     /// The cooperative identity (Remote ID, ICAO) of the first such report that updated it.
     identity: Option<Identity>,
@@ -103,6 +106,13 @@ struct TrackState {
     /// Number of hints per class, indexed by `class_index`.
     class_count: [u32; 4],
     sensors: Vec<SensorId>,
+    /// Per entry of `sensors`: that sensor's [`ScanCounts`] when they were last taken into
+    /// `history`. Scans of a sensor that every track of it misses (any with an anonymous
+    /// report; with cooperative reports only, for a track holding no cooperative identity)
+    /// are counted per sensor instead of shifted into every track.
+    sensor_marks: Vec<ScanCounts>,
+    /// Epoch of the track's entries in the step's gating grid.
+    grid_epoch: u32,
     operator_position: Option<GeoPoint>,
     callsign: Option<String>,
     take_off_position: Option<GeoPoint>,
@@ -110,6 +120,15 @@ struct TrackState {
     spoof: Option<SpoofEvidence>,
     /// Cooperative reports of this track's identity far from where other sensors hold it.
     conflict: Option<Conflict>,
+    /// Bounds for gating without predicting; kept in step with `kf`, `modes` and `time` by
+    /// [`Tracker::refresh_bounds`].
+    reach: Reach,
+    /// Until this time deletion for uncertainty cannot strike the track (likewise kept).
+    sigma_safe_until: Timestamp,
+    /// Until this time the track cannot have coasted too long.
+    coast_safe_until: Timestamp,
+    /// Generation of the track's entries in `Tracker::deadlines`; older entries are void.
+    deadline_gen: u32,
 }
 
 /// Evidence from cooperative reports that contradict the other sensors.
@@ -121,6 +140,22 @@ struct Conflict {
     reason: String,
     /// Number of conflicting reports.
     count: u32,
+}
+
+/// Scans of one sensor that are misses for every track of it not updated by them, by kind:
+/// scans holding an anonymous report, and scans of cooperative reports only (which only tracks
+/// holding no cooperative identity miss).
+type ScanCounts = [u64; 2];
+const ANONYMOUS_SCANS: usize = 0;
+const COOPERATIVE_SCANS: usize = 1;
+
+/// `history` after `n` more misses.
+fn shifted(history: u64, n: u64) -> u64 {
+    if n >= 64 {
+        0
+    } else {
+        history << n
+    }
 }
 
 /// Remote ID and ADS-B identities: the target's own claim, unique to one object. Other
@@ -164,7 +199,8 @@ impl TrackState {
     ///
     /// Returns the labels it dropped (replaced by a newer label of the same node, or beyond
     /// [`MAX_LABELS_PER_TRACK`]).
-    fn absorb(&mut self, p: &Prepared<'_>) -> Vec<Identity> {
+    /// `marks`: the current [`ScanCounts`] of the observation's sensor.
+    fn absorb(&mut self, p: &Prepared<'_>, marks: ScanCounts) -> Vec<Identity> {
         let o = p.obs;
         let mut dropped = Vec::new();
         match &o.identity {
@@ -203,6 +239,7 @@ impl TrackState {
         }
         if let Err(at) = self.sensors.binary_search(&o.sensor_id) {
             self.sensors.insert(at, o.sensor_id.clone());
+            self.sensor_marks.insert(at, marks);
         }
         if p.operator_position.is_some() {
             self.operator_position = p.operator_position;
@@ -275,9 +312,34 @@ impl TrackState {
         })
     }
 
+    /// Misses counted by `counts` since they were last taken into `history`; cooperative
+    /// scans count when `claimless` (the track held no cooperative identity meanwhile).
+    fn pending_misses(&self, counts: &BTreeMap<SensorId, ScanCounts>, claimless: bool) -> u64 {
+        let mut n = 0u64;
+        for (s, mark) in self.sensors.iter().zip(&self.sensor_marks) {
+            let now = counts.get(s).copied().unwrap_or_default();
+            n = n.saturating_add(now[ANONYMOUS_SCANS].saturating_sub(mark[ANONYMOUS_SCANS]));
+            if claimless {
+                n = n
+                    .saturating_add(now[COOPERATIVE_SCANS].saturating_sub(mark[COOPERATIVE_SCANS]));
+            }
+        }
+        n
+    }
+
+    /// Shifts the pending misses into `history` (see [`Self::pending_misses`]).
+    fn catch_up(&mut self, counts: &BTreeMap<SensorId, ScanCounts>, claimless: bool) {
+        let n = self.pending_misses(counts, claimless);
+        self.history = shifted(self.history, n);
+        for (s, mark) in self.sensors.iter().zip(self.sensor_marks.iter_mut()) {
+            *mark = counts.get(s).copied().unwrap_or_default();
+        }
+    }
+
     /// Opportunities missed since the last hit (newest bits of the history).
-    fn consecutive_misses(&self) -> u32 {
-        self.history.trailing_zeros()
+    fn consecutive_misses(&self, counts: &BTreeMap<SensorId, ScanCounts>) -> u32 {
+        let pending = self.pending_misses(counts, self.identity.is_none());
+        shifted(self.history, pending).trailing_zeros()
     }
 
     /// A track may take an observation unless both carry cooperative identities and they
@@ -381,8 +443,10 @@ pub struct Tracker {
     q: f64,
     /// Motion models.
     imm: ImmParams,
-    /// Live tracks, sorted by id (new ids are always the largest).
-    tracks: Vec<TrackState>,
+    /// Live tracks, sorted by id (new ids are always the largest). Boxed: deleting one track
+    /// moves the pointers behind it, not the states (about 2 kB each).
+    #[allow(clippy::vec_box)]
+    tracks: Vec<Box<TrackState>>,
     next_id: u64,
     stats: TrackerStats,
     /// Bearings that updated no track, waiting for a partner to triangulate with; in
@@ -393,6 +457,59 @@ pub struct Tracker {
     owners: BTreeMap<Identity, TrackId>,
     /// Noise floors, biases and latencies of sensors that have them.
     sensor_models: BTreeMap<SensorId, SensorModel>,
+    /// Live tracks holding each cooperative identity, sorted (more than one when the identity
+    /// moved to another track while the first lived on): the tracks whose M-of-N a scan of
+    /// cooperative reports touches without visiting every track.
+    claimants: BTreeMap<Identity, Vec<TrackId>>,
+    /// When tracks may become due for deletion, so that deletion visits only those.
+    deadlines: Deadlines,
+    /// Per sensor, the scans every track of it misses unless they update it (see
+    /// `TrackState::sensor_marks`).
+    scan_counts: BTreeMap<SensorId, ScanCounts>,
+    /// During a step with many scans: the tracks near each place, for gating.
+    gating: Option<Gating>,
+}
+
+/// The gating grids of one step: each track's box is good for scans from `from` to `until`.
+/// A track is listed in `claimless` while it holds no cooperative identity (and stays there
+/// when it takes one until its box changes), otherwise in `claimed`: a scan of cooperative
+/// reports needs only the first and the holders of its identities.
+#[derive(Clone, Debug)]
+struct Gating {
+    claimless: Grid,
+    claimed: Grid,
+    from: Timestamp,
+    until: Timestamp,
+}
+
+/// A step with at least this many position scans gets a gating grid (building it visits every
+/// track once).
+const GRID_MIN_SCANS: usize = 4;
+/// The grid covers at most this much data time before the step's latest report; older scans
+/// (late data) visit every track.
+const GRID_SPAN_S: f64 = 5.0;
+
+/// Times from which tracks may be due for deletion, earliest first: per track, one entry for
+/// coasting (`coast_safe_until`) and one for uncertainty (`sigma_safe_until`) of its current
+/// generation; entries of older generations and of deleted tracks are skipped when they come
+/// up.
+#[derive(Clone, Debug, Default)]
+struct Deadlines {
+    coast: BinaryHeap<Reverse<(Timestamp, TrackId, u32)>>,
+    sigma: BinaryHeap<Reverse<(Timestamp, TrackId, u32)>>,
+}
+
+/// Predictions of some tracks for one scan (those that may gate with it and the holders of
+/// its identities), by ascending track index.
+struct Predictions {
+    index: Vec<usize>,
+    preds: Vec<Prediction>,
+}
+
+impl Predictions {
+    fn get(&self, ti: usize) -> Option<&Prediction> {
+        self.index.binary_search(&ti).ok().map(|k| &self.preds[k])
+    }
 }
 
 /// What the track holding an observation's identity means for that observation.
@@ -443,6 +560,10 @@ impl Tracker {
             pending_bearings: Vec::new(),
             owners: BTreeMap::new(),
             sensor_models: BTreeMap::new(),
+            claimants: BTreeMap::new(),
+            deadlines: Deadlines::default(),
+            scan_counts: BTreeMap::new(),
+            gating: None,
         }
     }
 
@@ -518,6 +639,7 @@ impl Tracker {
         prepared.dedup_by(|b, a| measure::canonical_cmp(a.obs, b.obs) == Ordering::Equal);
         self.stats.observations_rejected += (before - prepared.len()) as u64;
 
+        self.gating_for(&prepared);
         let mut start = 0;
         while start < prepared.len() {
             let head = prepared[start].obs;
@@ -537,8 +659,11 @@ impl Tracker {
             }
             start += len;
         }
+        self.gating = None;
         self.delete_stale(now, true, &[], &mut log);
         self.expire_bearings(now);
+        #[cfg(debug_assertions)]
+        self.check_bookkeeping();
 
         let mut out: Vec<Track> = self
             .tracks
@@ -568,7 +693,9 @@ impl Tracker {
         let max_misses = self.config.max_reported_misses;
         self.tracks
             .iter()
-            .filter(|t| t.life == Life::Confirmed && t.consecutive_misses() <= max_misses)
+            .filter(|t| {
+                t.life == Life::Confirmed && t.consecutive_misses(&self.scan_counts) <= max_misses
+            })
             .map(|t| {
                 let dt_s = seconds_between(at, t.time);
                 if dt_s > 0.0 {
@@ -588,6 +715,9 @@ impl Tracker {
 
     /// Deletes tracks that, at time `at`, coasted too long or (unless `spare` marks them)
     /// grew too uncertain. `spare` is indexed like `self.tracks`; empty spares nobody.
+    ///
+    /// Every scan calls this, so it visits only the tracks whose deadlines have passed (a
+    /// pass over all of them per scan made a step of N one-report scans cost O(N²)).
     fn delete_stale(
         &mut self,
         at: Timestamp,
@@ -596,16 +726,43 @@ impl Tracker {
         log: &mut StepLog,
     ) {
         let cfg = self.config;
+        let mut due: Vec<usize> = Vec::new();
+        let mut sigma_kept = Vec::new();
+        let current = |tracks: &[Box<TrackState>], id: TrackId, gen: u32| {
+            tracks
+                .binary_search_by_key(&id, |t| t.id)
+                .ok()
+                .filter(|&ti| tracks[ti].deadline_gen == gen)
+        };
+        while let Some(&Reverse((time, id, gen))) = self.deadlines.coast.peek() {
+            if time >= at {
+                break;
+            }
+            self.deadlines.coast.pop();
+            due.extend(current(&self.tracks, id, gen));
+        }
+        if check_sigma {
+            while let Some(&Reverse(entry)) = self.deadlines.sigma.peek() {
+                if entry.0 >= at {
+                    break;
+                }
+                self.deadlines.sigma.pop();
+                if let Some(ti) = current(&self.tracks, entry.1, entry.2) {
+                    due.push(ti);
+                    sigma_kept.push(entry);
+                }
+            }
+        }
+        if due.is_empty() {
+            return;
+        }
+        due.sort_unstable();
+        due.dedup();
         let q = self.q;
-        let frame = self.frame;
-        let stats = &mut self.stats;
-        let owners = &mut self.owners;
-        // In place: a scan deletes few tracks, and moving every track state costs more than
-        // the whole association.
-        let mut i = 0;
-        self.tracks.retain(|t| {
-            let spared = spare.get(i).copied().unwrap_or(false);
-            i += 1;
+        let mut doomed: Vec<usize> = Vec::new();
+        for &ti in &due {
+            let t = &mut self.tracks[ti];
+            let spared = spare.get(ti).copied().unwrap_or(false);
             let age_s = seconds_between(at, t.time);
             let limit_s = match t.life {
                 Life::Tentative => cfg.max_coast_tentative_s,
@@ -615,22 +772,264 @@ impl Tracker {
                 || (check_sigma
                     && !spared
                     && age_s > 0.0
+                    && at > t.sigma_safe_until
                     && too_uncertain(
                         t.kf.sigma_horizontal_after_m(age_s, q),
                         cfg.max_sigma_horizontal_m,
                     ));
             if stale {
-                stats.tracks_deleted += 1;
-                log.updated.remove(&t.id);
-                log.deleted.push(t.snapshot(&frame, TrackStatus::Deleted));
-                for i in t.identity.iter().chain(&t.labels) {
-                    if owners.get(i) == Some(&t.id) {
-                        owners.remove(i);
-                    }
+                doomed.push(ti);
+            } else if t.coast_safe_until < at {
+                // Coasting only grows with `at`: not too long now, so not before now either.
+                t.coast_safe_until = at;
+                let entry = (at, t.id, t.deadline_gen);
+                self.deadlines.coast.push(Reverse(entry));
+            }
+        }
+        // Uncertainty need not grow with `at`: a track kept is looked at again next time.
+        for entry in sigma_kept {
+            let gone = doomed
+                .binary_search_by_key(&entry.1, |&ti| self.tracks[ti].id)
+                .is_ok();
+            if !gone {
+                self.deadlines.sigma.push(Reverse(entry));
+            }
+        }
+        let frame = self.frame;
+        for &ti in &doomed {
+            let t = &self.tracks[ti];
+            self.stats.tracks_deleted += 1;
+            log.updated.remove(&t.id);
+            log.deleted.push(t.snapshot(&frame, TrackStatus::Deleted));
+            for i in t.identity.iter().chain(&t.labels) {
+                if self.owners.get(i) == Some(&t.id) {
+                    self.owners.remove(i);
                 }
             }
-            !stale
+            forget_claim(&mut self.claimants, t);
+        }
+        // Few at a time: removing each moves the pointers behind it; many: one pass.
+        if doomed.len() <= 8 {
+            for &ti in doomed.iter().rev() {
+                self.tracks.remove(ti);
+            }
+        } else {
+            let (mut k, mut i) = (0, 0);
+            self.tracks.retain(|_| {
+                let keep = doomed.get(k) != Some(&i);
+                if !keep {
+                    k += 1;
+                }
+                i += 1;
+                keep
+            });
+        }
+    }
+
+    /// Brings track `ti`'s gating and deletion bounds in step with its estimate; call after
+    /// every change of `kf`, `modes`, `time` or `last_hit`.
+    fn refresh_bounds(&mut self, ti: usize) {
+        let (q, max_sigma_m, n) = (self.q, self.config.max_sigma_horizontal_m, self.imm.len());
+        let Some(t) = self.tracks.get_mut(ti) else {
+            return;
+        };
+        t.reach = Reach::of(&t.kf, &t.modes.models[..n], t.modes.mu[0]);
+        t.sigma_safe_until = reach::sigma_safe_until(&t.kf, t.time, q, max_sigma_m);
+        self.refresh_deadlines(ti);
+        self.grid_insert(ti);
+    }
+
+    /// Files track `ti`'s deadlines anew (a new generation); call after every change of
+    /// `sigma_safe_until`, `last_hit` or `life`.
+    fn refresh_deadlines(&mut self, ti: usize) {
+        let cfg = self.config;
+        let Some(t) = self.tracks.get_mut(ti) else {
+            return;
+        };
+        let limit_s = match t.life {
+            Life::Tentative => cfg.max_coast_tentative_s,
+            Life::Confirmed => cfg.max_coast_confirmed_s,
+        };
+        t.coast_safe_until = reach::coast_safe_until(t.last_hit, limit_s);
+        t.deadline_gen = t.deadline_gen.wrapping_add(1);
+        let d = &mut self.deadlines;
+        d.coast
+            .push(Reverse((t.coast_safe_until, t.id, t.deadline_gen)));
+        d.sigma
+            .push(Reverse((t.sigma_safe_until, t.id, t.deadline_gen)));
+        // Void entries pile up while tracks are updated: rebuilt when they outnumber the rest.
+        if d.coast.len() + d.sigma.len() > 4 * self.tracks.len() + 64 {
+            d.coast = self
+                .tracks
+                .iter()
+                .map(|t| Reverse((t.coast_safe_until, t.id, t.deadline_gen)))
+                .collect();
+            d.sigma = self
+                .tracks
+                .iter()
+                .map(|t| Reverse((t.sigma_safe_until, t.id, t.deadline_gen)))
+                .collect();
+        }
+    }
+
+    /// Sorted indices of the tracks whose gate boxes in the step's grids meet the reports in
+    /// `area` of a scan at `scan_time` (only tracks holding no cooperative identity unless
+    /// `claimed`); `None` when there is no grid for that time (or the area is too large to
+    /// look up), and the caller must visit every track.
+    fn nearby(&self, scan_time: Timestamp, area: &Area, claimed: bool) -> Option<Vec<usize>> {
+        let g = self.gating.as_ref()?;
+        if scan_time < g.from || scan_time > g.until {
+            return None;
+        }
+        let (lo, hi) = area.query_box(self.config.gate_chi2);
+        let mut entries = Vec::new();
+        if !g.claimless.query(lo, hi, &mut entries)
+            || (claimed && !g.claimed.query(lo, hi, &mut entries))
+        {
+            return None;
+        }
+        // Boxes that large (reports far older than the tracks): visiting them all is cheaper.
+        if entries.len() >= self.tracks.len() {
+            return None;
+        }
+        let mut index: Vec<usize> = entries
+            .iter()
+            .filter_map(|(id, epoch)| {
+                let ti = self.tracks.binary_search_by_key(id, |t| t.id).ok()?;
+                (self.tracks[ti].grid_epoch == *epoch).then_some(ti)
+            })
+            .collect();
+        index.sort_unstable();
+        index.dedup();
+        Some(index)
+    }
+
+    /// What the motion models (and the retrodiction of late data) allow, for [`Reach`].
+    fn motion(&self) -> Motion {
+        Motion {
+            q_max: self.imm.max_q().max(self.q),
+            turn_max_rad_s: self.imm.max_turn_rate(),
+            models: self.imm.len(),
+            switch_per_s: self.imm.switch_per_s(),
+        }
+    }
+
+    /// Sorted indices of the tracks holding any of the cooperative `identities`.
+    fn claimants_of(&self, identities: &[&Identity]) -> Vec<usize> {
+        let mut index: Vec<usize> = identities
+            .iter()
+            .filter_map(|i| self.claimants.get(*i))
+            .flatten()
+            .filter_map(|id| self.tracks.binary_search_by_key(id, |t| t.id).ok())
+            .collect();
+        index.sort_unstable();
+        index.dedup();
+        index
+    }
+
+    /// Lists track `ti` in the step's gating grid (if any) with its current gate box, good for
+    /// every scan the grid serves.
+    fn grid_insert(&mut self, ti: usize) {
+        let (gate, motion) = (self.config.gate_chi2, self.motion());
+        let (Some(g), Some(t)) = (self.gating.as_mut(), self.tracks.get_mut(ti)) else {
+            return;
+        };
+        let (lo, hi) = t.reach.gate_box(
+            seconds_between(g.from, t.time),
+            seconds_between(g.until, t.time),
+            &motion,
+            gate,
+        );
+        t.grid_epoch = t.grid_epoch.wrapping_add(1);
+        let grid = if t.identity.is_none() {
+            &mut g.claimless
+        } else {
+            &mut g.claimed
+        };
+        grid.insert(t.id, t.grid_epoch, lo, hi);
+    }
+
+    /// A gating grid for a step whose reports (sorted by time) are `prepared`, when it has
+    /// enough position scans to pay for one.
+    fn gating_for(&mut self, prepared: &[Prepared<'_>]) {
+        self.gating = None;
+        let positions = || {
+            prepared
+                .iter()
+                .filter(|p| p.bearing.is_none())
+                .map(|p| p.obs)
+        };
+        let mut scans = 0;
+        let mut last: Option<&Observation> = None;
+        for o in positions() {
+            if last.is_none_or(|l| l.time != o.time || l.sensor_id != o.sensor_id) {
+                scans += 1;
+            }
+            last = Some(o);
+        }
+        let (Some(first), Some(last)) = (positions().next(), last) else {
+            return;
+        };
+        if scans < GRID_MIN_SCANS {
+            return;
+        }
+        let until = last.time;
+        let from = first.time.max(until.plus_secs_f64(-GRID_SPAN_S));
+        self.gating = Some(Gating {
+            claimless: Grid::default(),
+            claimed: Grid::default(),
+            from,
+            until,
         });
+        for ti in 0..self.tracks.len() {
+            self.grid_insert(ti);
+        }
+    }
+
+    /// Checks the incremental indices and bounds against the tracks (debug builds).
+    #[cfg(debug_assertions)]
+    fn check_bookkeeping(&self) {
+        let n = self.imm.len();
+        let mut claimants: BTreeMap<Identity, Vec<TrackId>> = BTreeMap::new();
+        let filed = |heap: &BinaryHeap<Reverse<(Timestamp, TrackId, u32)>>| {
+            heap.iter().map(|Reverse(e)| *e).collect::<BTreeSet<_>>()
+        };
+        let (coast, sigma) = (filed(&self.deadlines.coast), filed(&self.deadlines.sigma));
+        for t in &self.tracks {
+            assert_eq!(
+                t.reach,
+                Reach::of(&t.kf, &t.modes.models[..n], t.modes.mu[0]),
+                "track {}",
+                t.id
+            );
+            assert_eq!(
+                t.sigma_safe_until,
+                reach::sigma_safe_until(&t.kf, t.time, self.q, self.config.max_sigma_horizontal_m),
+                "track {}",
+                t.id
+            );
+            let limit_s = match t.life {
+                Life::Tentative => self.config.max_coast_tentative_s,
+                Life::Confirmed => self.config.max_coast_confirmed_s,
+            };
+            assert!(
+                t.coast_safe_until >= reach::coast_safe_until(t.last_hit, limit_s),
+                "track {}",
+                t.id
+            );
+            let entry = |at| (at, t.id, t.deadline_gen);
+            assert!(coast.contains(&entry(t.coast_safe_until)), "track {}", t.id);
+            assert!(sigma.contains(&entry(t.sigma_safe_until)), "track {}", t.id);
+            assert_eq!(t.sensors.len(), t.sensor_marks.len(), "track {}", t.id);
+            for (s, mark) in t.sensors.iter().zip(&t.sensor_marks) {
+                let now = self.scan_counts.get(s).copied().unwrap_or_default();
+                assert!(mark[0] <= now[0] && mark[1] <= now[1], "track {}", t.id);
+            }
+            if let Some(i) = &t.identity {
+                claimants.entry(i.clone()).or_default().push(t.id);
+            }
+        }
+        assert_eq!(claimants, self.claimants);
     }
 
     fn predict_for_scan(&self, t: &TrackState, scan_time: Timestamp) -> Prediction {
@@ -668,11 +1067,57 @@ impl Tracker {
         self.delete_stale(scan_time, false, &[], log);
 
         let gate = self.config.gate_chi2;
-        let preds: Vec<Prediction> = self
-            .tracks
+        // Only tracks that may gate with the scan are predicted (see `reach`), plus the holders
+        // of its identities (their predictions judge conflicts). A scan of cooperative reports
+        // looks only at the tracks that may take them (`TrackState::may_take`). The step's
+        // gating grid, when there is one, finds the nearby tracks without visiting the rest.
+        let area = Area::of(scan.iter().map(|p| ([p.z[0], p.z[1]], p.trace_r_m2)));
+        let motion = self.motion();
+        let coop_only = scan
             .iter()
-            .map(|t| self.predict_for_scan(t, scan_time))
-            .collect();
+            .all(|p| p.obs.identity.as_ref().is_some_and(is_cooperative));
+        // For a scan of cooperative reports: the tracks holding its identities (the others
+        // that may take them hold none).
+        let claimed: Option<Vec<usize>> = coop_only.then(|| {
+            let identities: Vec<&Identity> = scan
+                .iter()
+                .filter_map(|p| p.obs.identity.as_ref())
+                .collect();
+            self.claimants_of(&identities)
+        });
+        let candidate = |ti: usize| {
+            let t = &self.tracks[ti];
+            claimed
+                .as_ref()
+                .is_none_or(|claimed| t.identity.is_none() || claimed.binary_search(&ti).is_ok())
+                && t.reach
+                    .may_gate(seconds_between(scan_time, t.time), &motion, gate, &area)
+        };
+        let mut index: Vec<usize> = match self.nearby(scan_time, &area, !coop_only) {
+            Some(mut nearby) => {
+                if let Some(claimed) = &claimed {
+                    nearby.extend_from_slice(claimed);
+                    nearby.sort_unstable();
+                    nearby.dedup();
+                }
+                nearby.retain(|&ti| candidate(ti));
+                nearby
+            }
+            None => (0..self.tracks.len()).filter(|&ti| candidate(ti)).collect(),
+        };
+        index.extend(
+            scan.iter()
+                .filter_map(|p| p.obs.identity.as_ref().and_then(|i| self.holder(i))),
+        );
+        index.sort_unstable();
+        index.dedup();
+        let preds = Predictions {
+            preds: index
+                .iter()
+                .map(|&ti| self.predict_for_scan(&self.tracks[ti], scan_time))
+                .collect(),
+            index,
+        };
 
         // Sweep along east: only observations within a track's gate radius are examined.
         // d² ≤ gate implies |y|² ≤ gate · λmax(S) ≤ gate · trace(S).
@@ -682,9 +1127,14 @@ impl Tracker {
         let easts: Vec<f64> = by_east.iter().map(|&j| scan[j].z[0]).collect();
 
         let mut pairs: Vec<Pair> = Vec::new();
-        let mut innovations = Vec::new();
+        // Per pair, for JPDA: the horizontal log-density of the innovation. The innovations
+        // themselves are not kept (a dense scene gates every report with every track); the
+        // few chosen ones are computed again.
+        let jpda = self.config.jpda;
+        let mut densities: Vec<f64> = Vec::new();
         let mut late = vec![false; scan.len()];
-        for (ti, (track, pred)) in self.tracks.iter().zip(&preds).enumerate() {
+        for (&ti, pred) in preds.index.iter().zip(&preds.preds) {
+            let track = &self.tracks[ti];
             let trace_s = pred.proj.s.trace();
             let radius = (gate * (trace_s + max_trace_r)).sqrt();
             let centre = pred.proj.z[0];
@@ -713,26 +1163,30 @@ impl Tracker {
                     obs: oj,
                     cost: innov.d2 + innov.ln_det.clamp(-LN_DET_CLAMP, LN_DET_CLAMP),
                 });
-                innovations.push(innov);
+                if jpda {
+                    densities.push(innov.horizontal_ln_density());
+                }
             }
         }
         let (owner, keep) = self.apply_owners(scan, &pairs, &preds, scan_time);
         if let Some(keep) = keep {
             let mut k = keep.iter();
             pairs.retain(|_| k.next().copied().unwrap_or(false));
-            let mut k = keep.iter();
-            innovations.retain(|_| k.next().copied().unwrap_or(false));
+            if jpda {
+                let mut k = keep.iter();
+                densities.retain(|_| k.next().copied().unwrap_or(false));
+            }
         }
 
         let mut updated = vec![false; self.tracks.len()];
         let mut consumed = vec![false; scan.len()];
-        let chosen = if self.config.jpda {
+        let chosen = if jpda {
             // Probabilistic association where the clusters are small enough to enumerate;
             // nearest neighbour for the rest.
             let m = self.apply_jpda(
                 scan,
                 &pairs,
-                &innovations,
+                &densities,
                 &preds,
                 &mut updated,
                 &mut consumed,
@@ -753,10 +1207,14 @@ impl Tracker {
             } = pairs[i];
             consumed[oj] = true;
             let t = &mut self.tracks[ti];
-            let pred = &preds[ti];
+            // Every paired track was predicted.
+            let Some(pred) = preds.get(ti) else {
+                continue;
+            };
             let posterior = if self.imm.len() == 1 {
-                pred.prior
-                    .update(&pred.proj, &innovations[i])
+                pred.proj
+                    .innovation(&scan[oj].z, &scan[oj].r)
+                    .and_then(|innov| pred.prior.update(&pred.proj, &innov))
                     .map(|kf| (kf.clone(), ImmState::birth(kf, &self.imm)))
             } else {
                 pred.modes
@@ -776,6 +1234,7 @@ impl Tracker {
                     updated[ti] = true;
                     log.updated.insert(t.id);
                     self.absorb_into(ti, &scan[oj]);
+                    self.refresh_bounds(ti);
                     self.stats.observations_used += 1;
                 }
                 None => self.stats.observations_rejected += 1,
@@ -788,11 +1247,18 @@ impl Tracker {
                 continue;
             }
             if let Some(Owner::Conflict(h)) = owner.get(oj) {
-                self.note_conflict(*h, p, &preds[*h], log);
+                // Holders are always predicted.
+                if let Some(pred) = preds.get(*h) {
+                    self.note_conflict(*h, p, pred, log);
+                }
             }
         }
 
-        self.finish_scan(scan, &updated, log);
+        let hits: Vec<usize> = assign::paired_tracks(&pairs)
+            .into_iter()
+            .filter(|&ti| updated[ti])
+            .collect();
+        self.finish_scan(scan, &updated, &hits, claimed.as_deref(), log);
 
         for (oj, p) in scan.iter().enumerate() {
             if consumed[oj] {
@@ -827,8 +1293,8 @@ impl Tracker {
         &mut self,
         scan: &[Prepared<'_>],
         pairs: &[Pair],
-        innovations: &[crate::kalman::Innovation],
-        preds: &[Prediction],
+        densities: &[f64],
+        preds: &Predictions,
         updated: &mut [bool],
         consumed: &mut [bool],
         log: &mut StepLog,
@@ -838,10 +1304,7 @@ impl Tracker {
         let ln_miss = (1.0 - pd).ln();
         // λ per m² from per km².
         let ln_pd_over_lambda = pd.ln() - (cfg.clutter_density_per_km2 * 1.0e-6).ln();
-        let ln_lr: Vec<f64> = innovations
-            .iter()
-            .map(|i| ln_pd_over_lambda + i.horizontal_ln_density())
-            .collect();
+        let ln_lr: Vec<f64> = densities.iter().map(|d| ln_pd_over_lambda + d).collect();
         let m = jpda::marginals(self.tracks.len(), scan.len(), pairs, &ln_lr, ln_miss);
         let scan_time = scan.first().map(|p| p.obs.time).unwrap_or_default();
         // Pairs come grouped by track, in track order.
@@ -862,7 +1325,9 @@ impl Tracker {
                 .filter(|&&i| m.beta[i] > 0.0)
                 .map(|&i| (m.beta[i], scan[pairs[i].obs].z, scan[pairs[i].obs].r))
                 .collect();
-            let pred = &preds[ti];
+            let Some(pred) = preds.get(ti) else {
+                continue;
+            };
             let Some(modes) = pred.modes.update_mixture(
                 &self.imm,
                 &pred.proj,
@@ -892,12 +1357,24 @@ impl Tracker {
                 self.absorb_into(ti, &scan[pairs[best].obs]);
                 self.stats.observations_used += 1;
             }
+            self.refresh_bounds(ti);
         }
         m
     }
 
     /// After a scan's updates: M-of-N bookkeeping and deletion of tracks grown too uncertain.
-    fn finish_scan(&mut self, scan: &[Prepared<'_>], updated: &[bool], log: &mut StepLog) {
+    /// `updated` (by track index) and `hits` (sorted indices) both name the tracks the scan
+    /// updated; `claimed`, when known, the tracks that held the identities of a scan of
+    /// cooperative reports when it began (no other track can have come to hold one without
+    /// being updated).
+    fn finish_scan(
+        &mut self,
+        scan: &[Prepared<'_>],
+        updated: &[bool],
+        hits: &[usize],
+        claimed: Option<&[usize]>,
+        log: &mut StepLog,
+    ) {
         let Some(first) = scan.first() else {
             return;
         };
@@ -906,20 +1383,86 @@ impl Tracker {
         // and it holds an observation the track could have taken (so one Remote ID message
         // about drone B, or one SAPIENT report about object B, is not a miss for A).
         let has_anonymous = scan.iter().any(|p| p.obs.identity.is_none());
+        let coop_only = scan
+            .iter()
+            .all(|p| p.obs.identity.as_ref().is_some_and(is_cooperative));
+        // The misses before this scan first, then this scan's hit.
+        for &ti in hits {
+            if let Some(t) = self.tracks.get_mut(ti) {
+                let claimless = t.identity.is_none();
+                t.catch_up(&self.scan_counts, claimless);
+            }
+        }
+        // A scan every track of the sensor that it did not update misses (all of them, or all
+        // holding no cooperative identity) is counted, not shifted into each.
+        let counted = if has_anonymous {
+            Some(ANONYMOUS_SCANS)
+        } else if coop_only {
+            Some(COOPERATIVE_SCANS)
+        } else {
+            None
+        };
+        if let Some(kind) = counted {
+            let counts = self.scan_counts.entry(sensor.clone()).or_default();
+            counts[kind] = counts[kind].saturating_add(1);
+        }
+        let counts_now = self.scan_counts.get(sensor).copied().unwrap_or_default();
         let mask = window_mask(self.config.confirm_window);
-        for (ti, t) in self.tracks.iter_mut().enumerate() {
-            if updated.get(ti).copied().unwrap_or(false) {
-                t.history = (t.history << 1) | 1;
-                if t.life == Life::Tentative
-                    && (t.history & mask).count_ones() >= self.config.confirm_hits
-                {
-                    t.life = Life::Confirmed;
-                    self.stats.tracks_confirmed += 1;
-                }
-            } else if t.sensors.binary_search(sensor).is_ok()
-                && (has_anonymous || scan.iter().any(|p| t.could_have_taken(p.obs)))
+        let mut confirmed = Vec::new();
+        for &ti in hits {
+            let Some(t) = self.tracks.get_mut(ti) else {
+                continue;
+            };
+            if let Ok(i) = t.sensors.binary_search(sensor) {
+                t.sensor_marks[i] = counts_now;
+            }
+            t.history = (t.history << 1) | 1;
+            if t.life == Life::Tentative
+                && (t.history & mask).count_ones() >= self.config.confirm_hits
             {
-                t.history <<= 1;
+                t.life = Life::Confirmed;
+                self.stats.tracks_confirmed += 1;
+                confirmed.push(ti);
+            }
+        }
+        // A confirmed track may coast longer (or shorter).
+        for ti in confirmed {
+            self.refresh_deadlines(ti);
+        }
+        // The misses not counted: of the tracks holding the scan's cooperative identities, or
+        // (a scan with sensor-local labels) of any track.
+        let missed = |t: &TrackState| {
+            t.sensors.binary_search(sensor).is_ok()
+                && scan.iter().any(|p| t.could_have_taken(p.obs))
+        };
+        match counted {
+            Some(ANONYMOUS_SCANS) => {}
+            Some(_) => {
+                let own: Vec<usize>;
+                let claimed = match claimed {
+                    Some(claimed) => claimed,
+                    None => {
+                        let identities: Vec<&Identity> = scan
+                            .iter()
+                            .filter_map(|p| p.obs.identity.as_ref())
+                            .collect();
+                        own = self.claimants_of(&identities);
+                        &own
+                    }
+                };
+                for &ti in claimed {
+                    let t = &mut self.tracks[ti];
+                    if !updated.get(ti).copied().unwrap_or(false) && missed(t) {
+                        t.history <<= 1;
+                    }
+                }
+            }
+            None => {
+                for (ti, t) in self.tracks.iter_mut().enumerate() {
+                    if !updated.get(ti).copied().unwrap_or(false) && missed(t) {
+                        t.history <<= 1;
+                    }
+                }
             }
         }
         self.delete_stale(first.obs.time, true, updated, log);
@@ -934,14 +1477,17 @@ impl Tracker {
         };
         let scan_time = first.obs.time;
         self.delete_stale(scan_time, false, &[], log);
-        let preds: Vec<Prediction> = self
-            .tracks
-            .iter()
-            .map(|t| self.predict_for_scan(t, scan_time))
-            .collect();
+        let preds = Predictions {
+            index: (0..self.tracks.len()).collect(),
+            preds: self
+                .tracks
+                .iter()
+                .map(|t| self.predict_for_scan(t, scan_time))
+                .collect(),
+        };
         let mut pairs: Vec<Pair> = Vec::new();
         let mut late = vec![false; scan.len()];
-        for (ti, (track, pred)) in self.tracks.iter().zip(&preds).enumerate() {
+        for (ti, (track, pred)) in self.tracks.iter().zip(&preds.preds).enumerate() {
             for (oj, p) in scan.iter().enumerate() {
                 let Some(meas) = &p.bearing else {
                     continue;
@@ -983,7 +1529,9 @@ impl Tracker {
                 continue;
             };
             consumed[oj] = true;
-            let pred = &preds[ti];
+            let Some(pred) = preds.get(ti) else {
+                continue;
+            };
             let c = pred.proj.c;
             let extra = pred.proj.extra_m2;
             let posterior = pred.modes.update_with(&self.imm, |m| {
@@ -1006,12 +1554,17 @@ impl Tracker {
                     updated[ti] = true;
                     log.updated.insert(t.id);
                     self.absorb_into(ti, &scan[oj]);
+                    self.refresh_bounds(ti);
                     self.stats.observations_used += 1;
                 }
                 None => self.stats.observations_rejected += 1,
             }
         }
-        self.finish_scan(scan, &updated, log);
+        let hits: Vec<usize> = assign::paired_tracks(&pairs)
+            .into_iter()
+            .filter(|&ti| updated[ti])
+            .collect();
+        self.finish_scan(scan, &updated, &hits, None, log);
         for (oj, p) in scan.iter().enumerate() {
             if consumed[oj] {
                 continue;
@@ -1115,6 +1668,8 @@ impl Tracker {
         let id = TrackId(self.next_id);
         self.next_id += 1;
         let modes = ImmState::birth(kf.clone(), &self.imm);
+        // Both set properly by `refresh_bounds` below.
+        let reach = Reach::of(&kf, &[], 1.0);
         let mut t = TrackState {
             id,
             life: Life::Tentative,
@@ -1131,11 +1686,17 @@ impl Tracker {
             class_sum: [0.0; 4],
             class_count: [0; 4],
             sensors: Vec::new(),
+            sensor_marks: Vec::new(),
+            grid_epoch: 0,
             operator_position: None,
             callsign: None,
             take_off_position: None,
             spoof: None,
             conflict: None,
+            reach,
+            sigma_safe_until: p.obs.time,
+            coast_safe_until: p.obs.time,
+            deadline_gen: 0,
         };
         if self.config.confirm_hits <= 1 {
             t.life = Life::Confirmed;
@@ -1143,8 +1704,10 @@ impl Tracker {
         }
         self.stats.observations_unassociated += 1;
         log.updated.insert(id);
-        self.tracks.push(t);
-        self.absorb_into(self.tracks.len() - 1, p);
+        self.tracks.push(Box::new(t));
+        let ti = self.tracks.len() - 1;
+        self.absorb_into(ti, p);
+        self.refresh_bounds(ti);
         true
     }
 
@@ -1164,7 +1727,7 @@ impl Tracker {
         &self,
         scan: &[Prepared<'_>],
         pairs: &[Pair],
-        preds: &[Prediction],
+        preds: &Predictions,
         scan_time: Timestamp,
     ) -> (Vec<Owner>, Option<Vec<bool>>) {
         let mut owner = vec![Owner::None; scan.len()];
@@ -1195,7 +1758,7 @@ impl Tracker {
             let claim = p.obs.identity.as_ref().is_some_and(is_cooperative);
             owner[oj] = if claim
                 && p.bearing.is_none()
-                && !preds[h].too_late
+                && preds.get(h).is_some_and(|p| !p.too_late)
                 && self.tracks[h].independently_held(scan_time, window_s)
             {
                 Owner::Conflict(h)
@@ -1221,9 +1784,23 @@ impl Tracker {
             return;
         };
         let id = t.id;
-        for d in t.absorb(p) {
+        let claimed_before = t.identity.is_some();
+        let marks = self
+            .scan_counts
+            .get(&p.obs.sensor_id)
+            .copied()
+            .unwrap_or_default();
+        for d in t.absorb(p, marks) {
             if self.owners.get(&d) == Some(&id) {
                 self.owners.remove(&d);
+            }
+        }
+        if let (false, Some(claim)) = (claimed_before, t.identity.clone()) {
+            // Cooperative scans it missed while it held no identity count up to here.
+            t.catch_up(&self.scan_counts, true);
+            let ids = self.claimants.entry(claim).or_default();
+            if let Err(at) = ids.binary_search(&id) {
+                ids.insert(at, id);
             }
         }
         let Some(identity) = &p.obs.identity else {
@@ -1286,6 +1863,18 @@ impl Tracker {
             count,
         });
         log.updated.insert(t.id);
+    }
+}
+
+/// Drops track `t` from `claimants` (it is being deleted).
+fn forget_claim(claimants: &mut BTreeMap<Identity, Vec<TrackId>>, t: &TrackState) {
+    if let Some(i) = &t.identity {
+        if let Some(ids) = claimants.get_mut(i) {
+            ids.retain(|x| *x != t.id);
+            if ids.is_empty() {
+                claimants.remove(i);
+            }
+        }
     }
 }
 

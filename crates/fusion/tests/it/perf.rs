@@ -1,4 +1,4 @@
-//! Throughput: 200 targets per scan.
+//! Throughput: 200 targets per scan; a step bringing thousands of new targets at once.
 
 use crate::*;
 use std::time::Instant;
@@ -47,4 +47,60 @@ fn two_hundred_targets_per_scan_stay_within_budget() {
     let budget_ms = if cfg!(debug_assertions) { 400.0 } else { 5.0 };
     eprintln!("200 targets: median {median_ms:.2} ms per scan (budget {budget_ms} ms)");
     assert!(median_ms < budget_ms, "median {median_ms} ms per scan");
+}
+
+/// Seconds for two steps of `n` targets on a grid 400 m apart, every report at its own time
+/// (one scan each, as Remote ID messages and radar plots are): the first starts every track,
+/// the second updates each. Checks the outcome too: one track per target, each hit twice.
+fn flood_s(n: usize, identified: bool) -> f64 {
+    let side = (n as f64).sqrt().ceil() as usize;
+    let report = |i: usize, step: usize| {
+        let t_s = step as f64 + i as f64 / n as f64;
+        let p = [
+            (i % side) as f64 * 400.0 + 2.0 * t_s,
+            (i / side) as f64 * 400.0 - 3.0 * t_s,
+            120.0,
+        ];
+        if identified {
+            rid_obs("rid-rx", t_s, p, &format!("1596F{i:015}"))
+        } else {
+            pos_obs("radar", t_s, p, 5.0, 8.0)
+        }
+    };
+    let mut tr = tracker();
+    let start = Instant::now();
+    for step in 0..2 {
+        let obs: Vec<_> = (0..n).map(|i| report(i, step)).collect();
+        tr.step(&obs, at(step as f64 + 1.0));
+    }
+    let elapsed_s = start.elapsed().as_secs_f64();
+    let tracks = tr.tracks();
+    assert_eq!(tracks.len(), n, "{n} targets, identified {identified}");
+    assert!(
+        tracks.iter().all(|t| t.hits == 2),
+        "{n} targets, identified {identified}"
+    );
+    elapsed_s
+}
+
+#[test]
+fn a_step_of_thousands_of_new_targets_costs_about_linear_time() {
+    // Visiting every track for every one-report scan made this quadratic: 16× the time for
+    // 4× the targets (over 30 s for 1000 in a debug build). The best of two runs, so one
+    // descheduling does not fail the test.
+    for identified in [true, false] {
+        let best = |n| {
+            (0..2)
+                .map(|_| flood_s(n, identified))
+                .fold(f64::MAX, f64::min)
+        };
+        let (small_s, large_s) = (best(500), best(2_000));
+        let ratio = large_s / small_s;
+        eprintln!(
+            "identified {identified}: 500 targets {:.0} ms, 2000 targets {:.0} ms, ratio {ratio:.1}",
+            small_s * 1e3,
+            large_s * 1e3
+        );
+        assert!(ratio < 8.0, "identified {identified}: ratio {ratio:.1}");
+    }
 }
