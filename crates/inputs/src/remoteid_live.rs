@@ -15,9 +15,9 @@
 //! Hostile input is counted through the `InputSink` (reason and detail) and never stops the
 //! input; sizes are bounded before anything is allocated for them.
 
-use crate::stream::Backoff;
 use picket_core::{GeoPoint, Input, Observation, SensorId, Timestamp};
 use picket_pcap::{LinkType, MacAddr};
+use picket_pipeline::Backoff;
 use picket_pipeline::{AdapterContext, InputSink, LiveAdapter};
 use picket_remoteid::capture::{
     scan_ble_adv_data, Found, FrameDecode, Integrity, RadioMeta, RecordBuilder,

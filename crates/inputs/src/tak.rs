@@ -13,13 +13,13 @@
 //! `ACK` from a unit's device acknowledges that unit's alerts. (On a TAK server connection,
 //! replies to Picket reach the TAK output's connection, which handles them.)
 
-use crate::stream::Backoff;
 use crate::tak_tls::{TakTlsClient, TlsError, TlsFiles};
 use picket_core::{Input, Timestamp, UnitId, UnitPosition};
 use picket_cot::framing::decode_datagram;
 use picket_cot::negotiation::is_negotiation_event;
 use picket_cot::sa::is_friendly_ground;
 use picket_cot::{parse_ack, AckRequest, ChatLine, CotEvent, FriendlySa, Limits, StreamDecoder};
+use picket_pipeline::Backoff;
 use picket_pipeline::{AdapterContext, InputSink, LiveAdapter, UnitAck};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;

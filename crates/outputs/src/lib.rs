@@ -18,7 +18,6 @@
 //! (assessment), reading config files (the binary), or inputs (`picket-inputs`).
 #![deny(missing_docs)]
 
-mod backoff;
 mod mqtt;
 mod sapient_parent;
 mod tak;

@@ -6,7 +6,7 @@
 //! drives the connection, reconnecting with backoff; QoS 1 publishes not yet acknowledged
 //! when a connection drops are sent again on the next one.
 
-use crate::backoff::Backoff;
+use picket_pipeline::Backoff;
 use picket_pipeline::{Event, OutputAdapter, OutputContext};
 use rumqttc::{AsyncClient, EventLoop, MqttOptions, Packet, QoS};
 use std::fmt;
@@ -240,7 +240,7 @@ async fn drive(
         match r {
             Ok(rumqttc::Event::Incoming(Packet::ConnAck(_))) => {
                 connected.set(1);
-                backoff.connected();
+                backoff.connected(tokio::time::Instant::now());
                 tracing::info!(output = %label, "connected to the MQTT broker");
             }
             Ok(rumqttc::Event::Incoming(Packet::PubAck(_))) => {
@@ -251,7 +251,7 @@ async fn drive(
             Ok(_) => {}
             Err(e) => {
                 connected.set(0);
-                let wait = backoff.failed();
+                let wait = backoff.failed(tokio::time::Instant::now());
                 tracing::warn!(output = %label, "MQTT connection: {e}; reconnecting in {wait:?}");
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}

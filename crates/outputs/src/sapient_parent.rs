@@ -10,9 +10,9 @@
 //! The link reconnects with backoff (0.5 s doubling to 30 s, afresh after a registration
 //! that lasted 10 s).
 
-use crate::backoff::Backoff;
 use picket_core::{TrackId, TrackStatus};
 use picket_pipeline::metrics::{Counter, Gauge};
+use picket_pipeline::Backoff;
 use picket_pipeline::{wall_now, Event, OutputAdapter, OutputContext};
 use picket_sapient::upstream::{self, ChildNode, ParentRequest};
 use picket_sapient::{Content, Deframer, SapientMessage};
@@ -365,7 +365,7 @@ async fn link(
         let (mut r, mut w, mut deframer) = match register(&config, &c).await {
             Ok(x) => x,
             Err(e) => {
-                let wait = backoff.failed();
+                let wait = backoff.failed(tokio::time::Instant::now());
                 tracing::warn!(parent = %addr, "SAPIENT parent: {e}; retrying in {wait:?}");
                 if !wait_draining(wait, &mut rx, &mut held, &c, &mut stop, &mut shutdown).await {
                     break;
@@ -373,7 +373,7 @@ async fn link(
                 continue;
             }
         };
-        backoff.connected();
+        backoff.connected(tokio::time::Instant::now());
         c.registered.set(1);
         tracing::info!(parent = %addr, node = %config.node.node_id, "registered with the parent SAPIENT node");
         status_seq += 1;
@@ -428,7 +428,7 @@ async fn link(
             }
         }
         c.registered.set(0);
-        let wait = backoff.failed();
+        let wait = backoff.failed(tokio::time::Instant::now());
         tracing::warn!(parent = %addr, "lost the parent SAPIENT node; reconnecting in {wait:?}");
         if !wait_draining(wait, &mut rx, &mut held, &c, &mut stop, &mut shutdown).await {
             break;

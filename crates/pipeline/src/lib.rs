@@ -11,6 +11,7 @@
 //! step when sensors are quiet.
 #![deny(missing_docs)]
 
+pub mod backoff;
 mod inputs;
 pub mod metrics;
 pub mod operators;
@@ -18,6 +19,7 @@ mod stages;
 pub mod state;
 pub mod tasking;
 
+pub use backoff::Backoff;
 pub use inputs::{
     AdapterContext, FrameDecoder, FrameDecoderFactory, InputSink, LiveAdapter, Pace, PlaybackFrame,
     PlaybackLine, Source,

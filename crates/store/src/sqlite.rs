@@ -425,6 +425,19 @@ fn insert_track(tx: &Transaction<'_>, t: &Track) -> Result<(), Fail> {
     Ok(())
 }
 
+fn insert_alert_event(tx: &Transaction<'_>, event: &AlertEvent, json: &str) -> Result<(), Fail> {
+    tx.prepare_cached(INSERT_ALERT_EVENT)?.execute(params![
+        id_column(event.alert_id.0),
+        event.state.as_str(),
+        event.unit_id.0,
+        id_column(event.track_id.0),
+        event.level.as_str(),
+        event.time.as_micros(),
+        json,
+    ])?;
+    Ok(())
+}
+
 /// Serialise an alert event and make sure it reads back as written.
 fn alert_json(event: &AlertEvent) -> Result<String, StoreError> {
     let what = || format!("alert {} ({})", event.alert_id, event.state.as_str());
@@ -517,15 +530,7 @@ impl Store for SqliteStore {
         let result = self.durable(|conn| {
             let tx = conn.transaction()?;
             for (event, json) in &rows {
-                tx.prepare_cached(INSERT_ALERT_EVENT)?.execute(params![
-                    id_column(event.alert_id.0),
-                    event.state.as_str(),
-                    event.unit_id.0,
-                    id_column(event.track_id.0),
-                    event.level.as_str(),
-                    event.time.as_micros(),
-                    json,
-                ])?;
+                insert_alert_event(&tx, event, json)?;
             }
             tx.commit()?;
             Ok(())
@@ -542,15 +547,7 @@ impl Store for SqliteStore {
         let json = alert_json(event)?;
         let result = self.durable(|conn| {
             let tx = conn.transaction()?;
-            tx.prepare_cached(INSERT_ALERT_EVENT)?.execute(params![
-                id_column(event.alert_id.0),
-                event.state.as_str(),
-                event.unit_id.0,
-                id_column(event.track_id.0),
-                event.level.as_str(),
-                event.time.as_micros(),
-                json,
-            ])?;
+            insert_alert_event(&tx, event, &json)?;
             tx.commit()?;
             Ok(())
         });

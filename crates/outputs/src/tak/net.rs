@@ -3,7 +3,6 @@
 
 use super::picture::{Batch, Kind, Outgoing, Picture};
 use super::{profile, TakOutputConfig, TakTarget};
-use crate::backoff::Backoff;
 use picket_core::{GeoPoint, Timestamp};
 use picket_cot::framing::encode_for_stream;
 use picket_cot::negotiation::is_negotiation_event;
@@ -15,6 +14,7 @@ use picket_cot::{
 };
 use picket_inputs::TakTlsClient;
 use picket_pipeline::metrics::{Counter, Gauge};
+use picket_pipeline::Backoff;
 use picket_pipeline::{Acknowledger, Metrics, OutputContext, UnitAck};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -292,14 +292,14 @@ async fn stream_loop(host: String, port: u16, tls: Option<TakTlsClient>, shared:
             Err(why) => End::Lost(why),
             Ok(tcp) => match &tls {
                 None => {
-                    backoff.connected();
+                    backoff.connected(tokio::time::Instant::now());
                     session(tcp, &shared).await
                 }
                 Some(c) => {
                     let hs = c.connect(tcp);
                     match tokio::time::timeout(CONNECT_TIMEOUT, hs).await {
                         Ok(Ok(s)) => {
-                            backoff.connected();
+                            backoff.connected(tokio::time::Instant::now());
                             session(s, &shared).await
                         }
                         Ok(Err(e)) => End::Lost(format!("TLS handshake failed: {e}")),
@@ -312,7 +312,7 @@ async fn stream_loop(host: String, port: u16, tls: Option<TakTlsClient>, shared:
         let wait = match end {
             End::Finished => return,
             End::Lost(why) => {
-                let wait = backoff.failed();
+                let wait = backoff.failed(tokio::time::Instant::now());
                 // The first failures and then one in twenty: an outage must not flood the log.
                 if attempts <= 3 || attempts.is_multiple_of(20) {
                     tracing::warn!(output = %shared.label, "TAK connection: {why}; retrying in {:.1} s", wait.as_secs_f64());
@@ -640,7 +640,7 @@ async fn mesh_loop(addr: SocketAddr, shared: Arc<Shared>) {
                 if shared.picture().is_finishing() {
                     return;
                 }
-                tokio::time::sleep(backoff.failed()).await;
+                tokio::time::sleep(backoff.failed(tokio::time::Instant::now())).await;
             }
         }
     };
